@@ -9,43 +9,67 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Transfer::Agreement` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html)).
 ///
+/// Resource Type definition for AWS::Transfer::Agreement
+///
 /// [`Agreement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Agreement {
-    /// `AccessRole`: required.
+    /// Specifies the access role for the agreement.
+    ///
+    /// `AccessRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-accessrole)): string, required. Pattern: `arn:.*role/.*`. Length: 20 to 2048 characters.
     #[serde(rename = "AccessRole")]
     pub access_role: Value<String>,
-    /// `BaseDirectory`: optional.
+    /// Specifies the base directory for the agreement.
+    ///
+    /// `BaseDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-basedirectory)): string, optional. Pattern: `^(|/.*)$`. Length: 0 to 1024 characters.
     #[serde(rename = "BaseDirectory", skip_serializing_if = "Option::is_none")]
     pub base_directory: Option<Value<String>>,
-    /// `CustomDirectories`: optional.
+    /// Specifies a separate directory for each type of file to store for an AS2 message.
+    ///
+    /// `CustomDirectories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-customdirectories)): object [`CustomDirectories`], optional.
     #[serde(rename = "CustomDirectories", skip_serializing_if = "Option::is_none")]
     pub custom_directories: Option<CustomDirectories>,
-    /// `Description`: optional.
+    /// A textual description for the agreement.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-description)): string, optional. Pattern: `^[\u0021-\u007E]+$`. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnforceMessageSigning`: optional.
+    /// Specifies whether to enforce an AS2 message is signed for this agreement.
+    ///
+    /// `EnforceMessageSigning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-enforcemessagesigning)): [`EnforceMessageSigning`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "EnforceMessageSigning",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_message_signing: Option<Value<EnforceMessageSigning>>,
-    /// `LocalProfileId`: required.
+    /// A unique identifier for the local profile.
+    ///
+    /// `LocalProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-localprofileid)): string, required. Pattern: `^p-([0-9a-f]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "LocalProfileId")]
     pub local_profile_id: Value<String>,
-    /// `PartnerProfileId`: required.
+    /// A unique identifier for the partner profile.
+    ///
+    /// `PartnerProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-partnerprofileid)): string, required. Pattern: `^p-([0-9a-f]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "PartnerProfileId")]
     pub partner_profile_id: Value<String>,
-    /// `PreserveFilename`: optional.
+    /// Specifies whether to preserve the filename received for this agreement.
+    ///
+    /// `PreserveFilename` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-preservefilename)): [`PreserveFilename`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "PreserveFilename", skip_serializing_if = "Option::is_none")]
     pub preserve_filename: Option<Value<PreserveFilename>>,
-    /// `ServerId`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the server.
+    ///
+    /// `ServerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-serverid)): string, required, create-only (changing it replaces the resource). Pattern: `^s-([0-9a-f]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "ServerId")]
     pub server_id: Value<String>,
-    /// `Status`: optional.
+    /// Specifies the status of the agreement.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-status)): [`Status`], one of `ACTIVE`, `INACTIVE`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to group and search for agreements. Tags are metadata attached to agreements for any purpose.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html#cfn-transfer-agreement-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -169,31 +193,49 @@ impl ResourceRef<Agreement> {
 
 /// The properties of an `AWS::Transfer::Certificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html)).
 ///
+/// Resource Type definition for AWS::Transfer::Certificate
+///
 /// [`Certificate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `ActiveDate`: optional.
+    /// Specifies the active date for the certificate.
+    ///
+    /// `ActiveDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-activedate)): string, optional.
     #[serde(rename = "ActiveDate", skip_serializing_if = "Option::is_none")]
     pub active_date: Option<Value<String>>,
-    /// `Certificate`: required, create-only (changing it replaces the resource).
+    /// Specifies the certificate body to be imported.
+    ///
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-certificate)): string, required, create-only (changing it replaces the resource). Pattern: `^[\t\n\r\u0020-\u00FF]+$`. Length: 1 to 16384 characters.
     #[serde(rename = "Certificate")]
     pub certificate: Value<String>,
-    /// `CertificateChain`: optional, create-only (changing it replaces the resource).
+    /// Specifies the certificate chain to be imported.
+    ///
+    /// `CertificateChain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-certificatechain)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\t\n\r\u0020-\u00FF]+$`. Length: 1 to 2097152 characters.
     #[serde(rename = "CertificateChain", skip_serializing_if = "Option::is_none")]
     pub certificate_chain: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A textual description for the certificate.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-description)): string, optional. Pattern: `^[\u0021-\u007E]+$`. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InactiveDate`: optional.
+    /// Specifies the inactive date for the certificate.
+    ///
+    /// `InactiveDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-inactivedate)): string, optional.
     #[serde(rename = "InactiveDate", skip_serializing_if = "Option::is_none")]
     pub inactive_date: Option<Value<String>>,
-    /// `PrivateKey`: optional, create-only (changing it replaces the resource).
+    /// Specifies the private key for the certificate.
+    ///
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-privatekey)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\t\n\r\u0020-\u00FF]+$`. Length: 1 to 16384 characters.
     #[serde(rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to group and search for certificates. Tags are metadata attached to certificates for any purpose.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Usage`: required.
+    /// Specifies the usage type for the certificate.
+    ///
+    /// `Usage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html#cfn-transfer-certificate-usage)): [`Usage`], one of `SIGNING`, `ENCRYPTION`, `TLS`, required.
     #[serde(rename = "Usage")]
     pub usage: Value<Usage>,
 }
@@ -320,37 +362,59 @@ impl ResourceRef<Certificate> {
 
 /// The properties of an `AWS::Transfer::Connector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html)).
 ///
+/// Resource Type definition for AWS::Transfer::Connector
+///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `AccessRole`: required.
+    /// Specifies the access role for the connector.
+    ///
+    /// `AccessRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-accessrole)): string, required. Pattern: `arn:.*role/.*`. Length: 20 to 2048 characters.
     #[serde(rename = "AccessRole")]
     pub access_role: Value<String>,
-    /// `As2Config`: optional.
+    /// Configuration for an AS2 connector.
+    ///
+    /// `As2Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-as2config)): object [`As2Config`], optional.
     #[serde(rename = "As2Config", skip_serializing_if = "Option::is_none")]
     pub as2_config: Option<As2Config>,
-    /// `EgressConfig`: optional.
+    /// Egress configuration for the connector.
+    ///
+    /// `EgressConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-egressconfig)): object [`ConnectorEgressConfig`], optional.
     #[serde(rename = "EgressConfig", skip_serializing_if = "Option::is_none")]
     pub egress_config: Option<ConnectorEgressConfig>,
-    /// `EgressType`: optional.
+    /// Specifies the egress type for the connector.
+    ///
+    /// `EgressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-egresstype)): [`ConnectorEgressType`], one of `SERVICE_MANAGED`, `VPC_LATTICE`, optional.
     #[serde(rename = "EgressType", skip_serializing_if = "Option::is_none")]
     pub egress_type: Option<Value<ConnectorEgressType>>,
-    /// `IpAddressType`: optional.
+    /// IP address type for Connector
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-ipaddresstype)): [`IpAddressType`], one of `IPV4`, `DUALSTACK`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `LoggingRole`: optional.
+    /// Specifies the logging role for the connector.
+    ///
+    /// `LoggingRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-loggingrole)): string, optional. Pattern: `arn:.*role/.*`. Length: 20 to 2048 characters.
     #[serde(rename = "LoggingRole", skip_serializing_if = "Option::is_none")]
     pub logging_role: Option<Value<String>>,
-    /// `SecurityPolicyName`: optional.
+    /// Security policy for SFTP Connector
+    ///
+    /// `SecurityPolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-securitypolicyname)): string, optional. Pattern: `TransferSFTPConnectorSecurityPolicy-[A-Za-z0-9-]+`. Length: 0 to 50 characters.
     #[serde(rename = "SecurityPolicyName", skip_serializing_if = "Option::is_none")]
     pub security_policy_name: Option<Value<String>>,
-    /// `SftpConfig`: optional.
+    /// Configuration for an SFTP connector.
+    ///
+    /// `SftpConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-sftpconfig)): object [`SftpConfig`], optional.
     #[serde(rename = "SftpConfig", skip_serializing_if = "Option::is_none")]
     pub sftp_config: Option<SftpConfig>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to group and search for connectors. Tags are metadata attached to connectors for any purpose.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Url`: optional.
+    /// URL for Connector
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html#cfn-transfer-connector-url)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -490,25 +554,39 @@ impl ResourceRef<Connector> {
 
 /// The properties of an `AWS::Transfer::HostKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html)).
 ///
+/// Resource type definition for AWS::Transfer::HostKey
+///
 /// [`HostKey::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostKey {
-    /// `Description`: optional.
+    /// The text description for this host key.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html#cfn-transfer-hostkey-description)): string, optional. Pattern: `^[\p{Print}]*$`. Length: 0 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `HostKeyBody`: optional, create-only (changing it replaces the resource).
+    /// The private key portion of an SSH key pair. Transfer Family accepts RSA, ECDSA, and ED25519 keys.
+    ///
+    /// `HostKeyBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html#cfn-transfer-hostkey-hostkeybody)): string, optional, create-only (changing it replaces the resource). Length: at most 4096 characters.
     #[serde(rename = "HostKeyBody", skip_serializing_if = "Option::is_none")]
     pub host_key_body: Option<Value<String>>,
-    /// `KmsKey`: optional.
+    /// The Amazon Resource Name (ARN) of a customer managed key used to encrypt the Secrets Manager secret that holds the host key. Applies only when StorageType is SECRETS\_MANAGER. If omitted, the AWS managed key is used.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html#cfn-transfer-hostkey-kmskey)): string, optional. Pattern: `^arn:\S+$`. Length: 20 to 1600 characters.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `ServerId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the server that contains the host key.
+    ///
+    /// `ServerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html#cfn-transfer-hostkey-serverid)): string, required, create-only (changing it replaces the resource). Pattern: `^s-([0-9a-f]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "ServerId")]
     pub server_id: Value<String>,
-    /// `StorageType`: optional.
+    /// The type of storage used for the host key. SERVICE\_MANAGED keys are stored within the Transfer Family service. SECRETS\_MANAGER keys are stored in an AWS Secrets Manager secret in your account.
+    ///
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html#cfn-transfer-hostkey-storagetype)): [`StorageType`], one of `SERVICE_MANAGED`, `SECRETS_MANAGER`, optional.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<StorageType>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to group and search for host keys.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html#cfn-transfer-hostkey-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -617,19 +695,29 @@ impl ResourceRef<HostKey> {
 
 /// The properties of an `AWS::Transfer::Profile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-profile.html)).
 ///
+/// Resource Type definition for AWS::Transfer::Profile
+///
 /// [`Profile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Profile {
-    /// `As2Id`: required.
+    /// AS2 identifier agreed with a trading partner.
+    ///
+    /// `As2Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-profile.html#cfn-transfer-profile-as2id)): string, required. Pattern: `^[\u0020-\u007E\s]*$`. Length: 1 to 128 characters.
     #[serde(rename = "As2Id")]
     pub as2_id: Value<String>,
-    /// `CertificateIds`: optional.
+    /// List of the certificate IDs associated with this profile to be used for encryption and signing of AS2 messages.
+    ///
+    /// `CertificateIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-profile.html#cfn-transfer-profile-certificateids)): list of (string), optional. Each item: Pattern: `^cert-([0-9a-f]{17})$`. Each item: Length: 22 to 22 characters.
     #[serde(rename = "CertificateIds", skip_serializing_if = "Option::is_none")]
     pub certificate_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ProfileType`: required, create-only (changing it replaces the resource).
+    /// Enum specifying whether the profile is local or associated with a trading partner.
+    ///
+    /// `ProfileType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-profile.html#cfn-transfer-profile-profiletype)): [`ProfileType`], one of `LOCAL`, `PARTNER`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProfileType")]
     pub profile_type: Value<ProfileType>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-profile.html#cfn-transfer-profile-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -697,76 +785,80 @@ impl ResourceRef<Profile> {
 
 /// The properties of an `AWS::Transfer::Server` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html)).
 ///
+/// Definition of AWS::Transfer::Server Resource Type
+///
 /// Every property is optional: start from [`Server::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Server {
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-certificate)): string, optional. Length: 0 to 1600 characters.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Value<String>>,
-    /// `CreateWithHostKey`: optional.
+    /// When this property is \`true\`, AWS Transfer Family will generate an initial host key for your server, making it immediately available to SFTP clients. When set to \`false\`, clients will not be able to establish an SFTP session until you import one or more host keys (see AWS::Transfer::HostKey). This property cannot be changed after resource creation. Default: \`true\`.
+    ///
+    /// `CreateWithHostKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-createwithhostkey)): boolean, optional.
     #[serde(rename = "CreateWithHostKey", skip_serializing_if = "Option::is_none")]
     pub create_with_host_key: Option<Value<bool>>,
-    /// `Domain`: optional, create-only (changing it replaces the resource).
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-domain)): [`Domain`], one of `S3`, `EFS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<Domain>>,
-    /// `EndpointDetails`: optional.
+    /// `EndpointDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-endpointdetails)): object [`ServerEndpointDetails`], optional.
     #[serde(rename = "EndpointDetails", skip_serializing_if = "Option::is_none")]
     pub endpoint_details: Option<ServerEndpointDetails>,
-    /// `EndpointType`: optional.
+    /// `EndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-endpointtype)): [`EndpointType`], one of `PUBLIC`, `VPC`, `VPC_ENDPOINT`, optional.
     #[serde(rename = "EndpointType", skip_serializing_if = "Option::is_none")]
     pub endpoint_type: Option<Value<EndpointType>>,
-    /// `IdentityProviderDetails`: optional.
+    /// `IdentityProviderDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-identityproviderdetails)): object [`ServerIdentityProviderDetails`], optional.
     #[serde(
         rename = "IdentityProviderDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_provider_details: Option<ServerIdentityProviderDetails>,
-    /// `IdentityProviderType`: optional.
+    /// `IdentityProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-identityprovidertype)): [`IdentityProviderType`], one of `SERVICE_MANAGED`, `API_GATEWAY`, `AWS_DIRECTORY_SERVICE`, `AWS_LAMBDA`, optional.
     #[serde(
         rename = "IdentityProviderType",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_provider_type: Option<Value<IdentityProviderType>>,
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-ipaddresstype)): [`IpAddressType`], one of `IPV4`, `DUALSTACK`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `LoggingRole`: optional.
+    /// `LoggingRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-loggingrole)): string, optional. Pattern: `^(|arn:.*role/\S+)$`. Length: 0 to 2048 characters.
     #[serde(rename = "LoggingRole", skip_serializing_if = "Option::is_none")]
     pub logging_role: Option<Value<String>>,
-    /// `PostAuthenticationLoginBanner`: optional.
+    /// `PostAuthenticationLoginBanner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-postauthenticationloginbanner)): string, optional. Pattern: `^[\x09-\x0D\x20-\x7E]*$`. Length: 0 to 4096 characters.
     #[serde(
         rename = "PostAuthenticationLoginBanner",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_authentication_login_banner: Option<Value<String>>,
-    /// `PreAuthenticationLoginBanner`: optional.
+    /// `PreAuthenticationLoginBanner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-preauthenticationloginbanner)): string, optional. Pattern: `^[\x09-\x0D\x20-\x7E]*$`. Length: 0 to 4096 characters.
     #[serde(
         rename = "PreAuthenticationLoginBanner",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_authentication_login_banner: Option<Value<String>>,
-    /// `ProtocolDetails`: optional.
+    /// `ProtocolDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-protocoldetails)): object [`ProtocolDetails`], optional.
     #[serde(rename = "ProtocolDetails", skip_serializing_if = "Option::is_none")]
     pub protocol_details: Option<ProtocolDetails>,
-    /// `Protocols`: optional.
+    /// `Protocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-protocols)): list of ([`Protocol`], one of `SFTP`, `FTP`, `FTPS`, `AS2`), optional. Items: 1 to 4.
     #[serde(rename = "Protocols", skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Value<Vec<Value<Protocol>>>>,
-    /// `S3StorageOptions`: optional.
+    /// `S3StorageOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-s3storageoptions)): object [`S3StorageOptions`], optional.
     #[serde(rename = "S3StorageOptions", skip_serializing_if = "Option::is_none")]
     pub s3_storage_options: Option<S3StorageOptions>,
-    /// `SecurityPolicyName`: optional.
+    /// `SecurityPolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-securitypolicyname)): string, optional. Pattern: `^TransferSecurityPolicy-.+$`. Length: 0 to 100 characters.
     #[serde(rename = "SecurityPolicyName", skip_serializing_if = "Option::is_none")]
     pub security_policy_name: Option<Value<String>>,
-    /// `StructuredLogDestinations`: optional.
+    /// `StructuredLogDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-structuredlogdestinations)): list of (string), optional. Items: 0 to 1. Each item: Pattern: `^arn:\S+$`. Each item: Length: 20 to 1600 characters.
     #[serde(
         rename = "StructuredLogDestinations",
         skip_serializing_if = "Option::is_none"
     )]
     pub structured_log_destinations: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkflowDetails`: optional.
+    /// `WorkflowDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html#cfn-transfer-server-workflowdetails)): object [`WorkflowDetails`], optional.
     #[serde(rename = "WorkflowDetails", skip_serializing_if = "Option::is_none")]
     pub workflow_details: Option<WorkflowDetails>,
 }
@@ -966,40 +1058,44 @@ impl ResourceRef<Server> {
 
 /// The properties of an `AWS::Transfer::User` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html)).
 ///
+/// Definition of AWS::Transfer::User Resource Type
+///
 /// [`User::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
-    /// `HomeDirectory`: optional.
+    /// `HomeDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-homedirectory)): string, optional. Pattern: `^(|/.*)$`. Length: 0 to 1024 characters.
     #[serde(rename = "HomeDirectory", skip_serializing_if = "Option::is_none")]
     pub home_directory: Option<Value<String>>,
-    /// `HomeDirectoryMappings`: optional.
+    /// `HomeDirectoryMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-homedirectorymappings)): list of (object [`HomeDirectoryMapEntry`]), optional. Items: 1 to 50000.
     #[serde(
         rename = "HomeDirectoryMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub home_directory_mappings: Option<Value<Vec<HomeDirectoryMapEntry>>>,
-    /// `HomeDirectoryType`: optional.
+    /// `HomeDirectoryType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-homedirectorytype)): [`HomeDirectoryType`], one of `PATH`, `LOGICAL`, optional.
     #[serde(rename = "HomeDirectoryType", skip_serializing_if = "Option::is_none")]
     pub home_directory_type: Option<Value<HomeDirectoryType>>,
-    /// `Policy`: optional.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-policy)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Value<String>>,
-    /// `PosixProfile`: optional.
+    /// `PosixProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-posixprofile)): object [`PosixProfile`], optional.
     #[serde(rename = "PosixProfile", skip_serializing_if = "Option::is_none")]
     pub posix_profile: Option<PosixProfile>,
-    /// `Role`: required.
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-role)): string, required. Pattern: `^arn:.*role/\S+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `ServerId`: required, create-only (changing it replaces the resource).
+    /// `ServerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-serverid)): string, required, create-only (changing it replaces the resource). Pattern: `^s-([0-9a-f]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "ServerId")]
     pub server_id: Value<String>,
-    /// `SshPublicKeys`: optional.
+    /// This represents the SSH User Public Keys for CloudFormation resource
+    ///
+    /// `SshPublicKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-sshpublickeys)): list of (string), optional. Each item: Pattern: `^\s*(ssh|ecdsa)-[a-z0-9-]+[ \t]+(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{1,3})?(={0,3})?)(\s*|[ \t]+[\S \t]*\s*)$`. Each item: Length: 0 to 2048 characters.
     #[serde(rename = "SshPublicKeys", skip_serializing_if = "Option::is_none")]
     pub ssh_public_keys: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html#cfn-transfer-user-username)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w][\w@.-]{2,99}$`. Length: 3 to 100 characters.
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
 }
@@ -1114,34 +1210,42 @@ impl ResourceRef<User> {
 
 /// The properties of an `AWS::Transfer::WebApp` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html)).
 ///
+/// Resource Type definition for AWS::Transfer::WebApp
+///
 /// [`WebApp::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebApp {
-    /// `AccessEndpoint`: optional.
+    /// The AccessEndpoint is the URL that you provide to your users for them to interact with the Transfer Family web app. You can specify a custom URL or use the default value.
+    ///
+    /// `AccessEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html#cfn-transfer-webapp-accessendpoint)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "AccessEndpoint", skip_serializing_if = "Option::is_none")]
     pub access_endpoint: Option<Value<String>>,
-    /// `EndpointDetails`: optional.
+    /// `EndpointDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html#cfn-transfer-webapp-endpointdetails)): object [`WebAppEndpointDetails`], optional.
     #[serde(rename = "EndpointDetails", skip_serializing_if = "Option::is_none")]
     pub endpoint_details: Option<WebAppEndpointDetails>,
-    /// `IdentityProviderDetails`: required.
+    /// You can provide a structure that contains the details for the identity provider to use with your web app.
+    ///
+    /// `IdentityProviderDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html#cfn-transfer-webapp-identityproviderdetails)): object [`WebAppIdentityProviderDetails`], required.
     #[serde(rename = "IdentityProviderDetails")]
     pub identity_provider_details: WebAppIdentityProviderDetails,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to group and search for web apps.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html#cfn-transfer-webapp-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WebAppCustomization`: optional.
+    /// `WebAppCustomization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html#cfn-transfer-webapp-webappcustomization)): object [`WebAppCustomization`], optional.
     #[serde(
         rename = "WebAppCustomization",
         skip_serializing_if = "Option::is_none"
     )]
     pub web_app_customization: Option<WebAppCustomization>,
-    /// `WebAppEndpointPolicy`: optional, create-only (changing it replaces the resource).
+    /// `WebAppEndpointPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html#cfn-transfer-webapp-webappendpointpolicy)): [`WebAppEndpointPolicy`], one of `STANDARD`, `FIPS`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "WebAppEndpointPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub web_app_endpoint_policy: Option<Value<WebAppEndpointPolicy>>,
-    /// `WebAppUnits`: optional.
+    /// `WebAppUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html#cfn-transfer-webapp-webappunits)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "WebAppUnits", skip_serializing_if = "Option::is_none")]
     pub web_app_units: Option<Json>,
 }
@@ -1257,19 +1361,29 @@ impl ResourceRef<WebApp> {
 
 /// The properties of an `AWS::Transfer::Workflow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html)).
 ///
+/// Resource Type definition for AWS::Transfer::Workflow
+///
 /// [`Workflow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workflow {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A textual description for the workflow.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html#cfn-transfer-workflow-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w\- ]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `OnExceptionSteps`: optional, create-only (changing it replaces the resource).
+    /// Specifies the steps (actions) to take if any errors are encountered during execution of the workflow.
+    ///
+    /// `OnExceptionSteps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html#cfn-transfer-workflow-onexceptionsteps)): list of (object [`WorkflowStep`]), optional, create-only (changing it replaces the resource). Items: 0 to 8.
     #[serde(rename = "OnExceptionSteps", skip_serializing_if = "Option::is_none")]
     pub on_exception_steps: Option<Value<Vec<WorkflowStep>>>,
-    /// `Steps`: required, create-only (changing it replaces the resource).
+    /// Specifies the details for the steps that are in the specified workflow.
+    ///
+    /// `Steps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html#cfn-transfer-workflow-steps)): list of (object [`WorkflowStep`]), required, create-only (changing it replaces the resource). Items: 0 to 8.
     #[serde(rename = "Steps")]
     pub steps: Value<Vec<WorkflowStep>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to group and search for workflows. Tags are metadata attached to workflows for any purpose.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html#cfn-transfer-workflow-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1340,51 +1454,73 @@ impl ResourceRef<Workflow> {
 
 /// The `As2Config` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::Transfer::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html).
+/// AWS reference: [`AWS::Transfer::Connector` `As2Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html).
 ///
 /// Every property is optional: start from [`As2Config::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct As2Config {
-    /// `AsyncMdnConfig`: optional.
+    /// Configuration for an AS2 connector with ASYNC MDN Response
+    ///
+    /// `AsyncMdnConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-asyncmdnconfig)): object [`ConnectorAsyncMdnConfig`], optional.
     #[serde(rename = "AsyncMdnConfig", skip_serializing_if = "Option::is_none")]
     pub async_mdn_config: Option<ConnectorAsyncMdnConfig>,
-    /// `BasicAuthSecretId`: optional.
+    /// ARN or name of the secret in AWS Secrets Manager which contains the credentials for Basic authentication. If empty, Basic authentication is disabled for the AS2 connector
+    ///
+    /// `BasicAuthSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-basicauthsecretid)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "BasicAuthSecretId", skip_serializing_if = "Option::is_none")]
     pub basic_auth_secret_id: Option<Value<String>>,
-    /// `Compression`: optional.
+    /// Compression setting for this AS2 connector configuration.
+    ///
+    /// `Compression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-compression)): [`Compression`], one of `ZLIB`, `DISABLED`, optional.
     #[serde(rename = "Compression", skip_serializing_if = "Option::is_none")]
     pub compression: Option<Value<Compression>>,
-    /// `EncryptionAlgorithm`: optional.
+    /// Encryption algorithm for this AS2 connector configuration.
+    ///
+    /// `EncryptionAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-encryptionalgorithm)): [`EncryptionAlgorithm`], one of `AES128_CBC`, `AES192_CBC`, `AES256_CBC`, `NONE`, `DES_EDE3_CBC`, optional.
     #[serde(
         rename = "EncryptionAlgorithm",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_algorithm: Option<Value<EncryptionAlgorithm>>,
-    /// `LocalProfileId`: optional.
+    /// A unique identifier for the local profile.
+    ///
+    /// `LocalProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-localprofileid)): string, optional. Pattern: `^p-([0-9a-f]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "LocalProfileId", skip_serializing_if = "Option::is_none")]
     pub local_profile_id: Option<Value<String>>,
-    /// `MdnResponse`: optional.
+    /// MDN Response setting for this AS2 connector configuration.
+    ///
+    /// `MdnResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-mdnresponse)): [`MdnResponse`], one of `SYNC`, `ASYNC`, `NONE`, optional.
     #[serde(rename = "MdnResponse", skip_serializing_if = "Option::is_none")]
     pub mdn_response: Option<Value<MdnResponse>>,
-    /// `MdnSigningAlgorithm`: optional.
+    /// MDN Signing algorithm for this AS2 connector configuration.
+    ///
+    /// `MdnSigningAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-mdnsigningalgorithm)): [`MdnSigningAlgorithm`], one of `SHA256`, `SHA384`, `SHA512`, `SHA1`, `NONE`, `DEFAULT`, optional.
     #[serde(
         rename = "MdnSigningAlgorithm",
         skip_serializing_if = "Option::is_none"
     )]
     pub mdn_signing_algorithm: Option<Value<MdnSigningAlgorithm>>,
-    /// `MessageSubject`: optional.
+    /// The message subject for this AS2 connector configuration.
+    ///
+    /// `MessageSubject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-messagesubject)): string, optional. Pattern: `^[\u0020-\u007E\t]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "MessageSubject", skip_serializing_if = "Option::is_none")]
     pub message_subject: Option<Value<String>>,
-    /// `PartnerProfileId`: optional.
+    /// A unique identifier for the partner profile.
+    ///
+    /// `PartnerProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-partnerprofileid)): string, optional. Pattern: `^p-([0-9a-f]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "PartnerProfileId", skip_serializing_if = "Option::is_none")]
     pub partner_profile_id: Option<Value<String>>,
-    /// `PreserveContentType`: optional.
+    /// Specifies whether to use the AWS S3 object content-type as the content-type for the AS2 message.
+    ///
+    /// `PreserveContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-preservecontenttype)): [`PreserveContentType`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "PreserveContentType",
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_content_type: Option<Value<PreserveContentType>>,
-    /// `SigningAlgorithm`: optional.
+    /// Signing algorithm for this AS2 connector configuration.
+    ///
+    /// `SigningAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-as2config.html#cfn-transfer-connector-as2config-signingalgorithm)): [`SigningAlgorithm`], one of `SHA256`, `SHA384`, `SHA512`, `SHA1`, `NONE`, optional.
     #[serde(rename = "SigningAlgorithm", skip_serializing_if = "Option::is_none")]
     pub signing_algorithm: Option<Value<SigningAlgorithm>>,
 }
@@ -1531,15 +1667,17 @@ impl Walk for Compression {
 
 /// The `ConnectorAsyncMdnConfig` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::Transfer::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html).
+/// AWS reference: [`AWS::Transfer::Connector` `ConnectorAsyncMdnConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectorasyncmdnconfig.html).
 ///
 /// Every property is required: [`ConnectorAsyncMdnConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorAsyncMdnConfig {
-    /// `ServerIds`: required.
+    /// `ServerIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectorasyncmdnconfig.html#cfn-transfer-connector-connectorasyncmdnconfig-serverids)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^s-([0-9a-f]{17})$`. Each item: Length: 19 to 19 characters.
     #[serde(rename = "ServerIds")]
     pub server_ids: Value<Vec<Value<String>>>,
-    /// `Url`: required.
+    /// URL of the server to receive the MDN response on
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectorasyncmdnconfig.html#cfn-transfer-connector-connectorasyncmdnconfig-url)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -1571,12 +1709,12 @@ impl Walk for ConnectorAsyncMdnConfig {
 
 /// The `ConnectorEgressConfig` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::Transfer::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html).
+/// AWS reference: [`AWS::Transfer::Connector` `ConnectorEgressConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectoregressconfig.html).
 ///
 /// Every property is required: [`ConnectorEgressConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorEgressConfig {
-    /// `VpcLattice`: required.
+    /// `VpcLattice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectoregressconfig.html#cfn-transfer-connector-connectoregressconfig-vpclattice)): object [`ConnectorVpcLatticeEgressConfig`], required.
     #[serde(rename = "VpcLattice")]
     pub vpc_lattice: ConnectorVpcLatticeEgressConfig,
 }
@@ -1622,15 +1760,19 @@ impl Walk for ConnectorEgressType {
 
 /// The `ConnectorVpcLatticeEgressConfig` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::Transfer::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html).
+/// AWS reference: [`AWS::Transfer::Connector` `ConnectorVpcLatticeEgressConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectorvpclatticeegressconfig.html).
 ///
 /// [`ConnectorVpcLatticeEgressConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorVpcLatticeEgressConfig {
-    /// `PortNumber`: optional.
+    /// Port to connect to on the target VPC Lattice resource
+    ///
+    /// `PortNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectorvpclatticeegressconfig.html#cfn-transfer-connector-connectorvpclatticeegressconfig-portnumber)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "PortNumber", skip_serializing_if = "Option::is_none")]
     pub port_number: Option<Value<i64>>,
-    /// `ResourceConfigurationArn`: required.
+    /// ARN of the VPC Lattice resource configuration
+    ///
+    /// `ResourceConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-connectorvpclatticeegressconfig.html#cfn-transfer-connector-connectorvpclatticeegressconfig-resourceconfigurationarn)): string, required. Pattern: `^arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$`. Length: 1 to 2048 characters.
     #[serde(rename = "ResourceConfigurationArn")]
     pub resource_configuration_arn: Value<String>,
 }
@@ -1665,24 +1807,32 @@ impl Walk for ConnectorVpcLatticeEgressConfig {
 
 /// The `CopyStepDetails` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `CopyStepDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-copystepdetails.html).
 ///
 /// Every property is optional: start from [`CopyStepDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CopyStepDetails {
-    /// `DestinationFileLocation`: optional.
+    /// Specifies the location for the file being copied. Only applicable for the Copy type of workflow steps.
+    ///
+    /// `DestinationFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-copystepdetails.html#cfn-transfer-workflow-copystepdetails-destinationfilelocation)): object [`S3FileLocation`], optional.
     #[serde(
         rename = "DestinationFileLocation",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_file_location: Option<S3FileLocation>,
-    /// `Name`: optional.
+    /// The name of the step, used as an identifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-copystepdetails.html#cfn-transfer-workflow-copystepdetails-name)): string, optional. Pattern: `^[\w-]*$`. Length: 0 to 30 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OverwriteExisting`: optional.
+    /// A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE.
+    ///
+    /// `OverwriteExisting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-copystepdetails.html#cfn-transfer-workflow-copystepdetails-overwriteexisting)): [`OverwriteExisting`], one of `TRUE`, `FALSE`, optional.
     #[serde(rename = "OverwriteExisting", skip_serializing_if = "Option::is_none")]
     pub overwrite_existing: Option<Value<OverwriteExisting>>,
-    /// `SourceFileLocation`: optional.
+    /// Specifies which file to use as input to the workflow step.
+    ///
+    /// `SourceFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-copystepdetails.html#cfn-transfer-workflow-copystepdetails-sourcefilelocation)): string, optional. Pattern: `^\$\{(\w+.)+\w+\}$`. Length: 0 to 256 characters.
     #[serde(rename = "SourceFileLocation", skip_serializing_if = "Option::is_none")]
     pub source_file_location: Option<Value<String>>,
 }
@@ -1736,24 +1886,34 @@ impl Walk for CopyStepDetails {
 
 /// The `CustomDirectories` property type of [`Agreement`].
 ///
-/// AWS reference: [`AWS::Transfer::Agreement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html).
+/// AWS reference: [`AWS::Transfer::Agreement` `CustomDirectories`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-customdirectories.html).
 ///
 /// Every property is required: [`CustomDirectories::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomDirectories {
-    /// `FailedFilesDirectory`: required.
+    /// Specifies a location to store the failed files for an AS2 message.
+    ///
+    /// `FailedFilesDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-customdirectories.html#cfn-transfer-agreement-customdirectories-failedfilesdirectory)): string, required. Pattern: `(|/.*)`. Length: 0 to 1024 characters.
     #[serde(rename = "FailedFilesDirectory")]
     pub failed_files_directory: Value<String>,
-    /// `MdnFilesDirectory`: required.
+    /// Specifies a location to store the MDN file for an AS2 message.
+    ///
+    /// `MdnFilesDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-customdirectories.html#cfn-transfer-agreement-customdirectories-mdnfilesdirectory)): string, required. Pattern: `(|/.*)`. Length: 0 to 1024 characters.
     #[serde(rename = "MdnFilesDirectory")]
     pub mdn_files_directory: Value<String>,
-    /// `PayloadFilesDirectory`: required.
+    /// Specifies a location to store the payload file for an AS2 message.
+    ///
+    /// `PayloadFilesDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-customdirectories.html#cfn-transfer-agreement-customdirectories-payloadfilesdirectory)): string, required. Pattern: `(|/.*)`. Length: 0 to 1024 characters.
     #[serde(rename = "PayloadFilesDirectory")]
     pub payload_files_directory: Value<String>,
-    /// `StatusFilesDirectory`: required.
+    /// Specifies a location to store the status file for an AS2 message.
+    ///
+    /// `StatusFilesDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-customdirectories.html#cfn-transfer-agreement-customdirectories-statusfilesdirectory)): string, required. Pattern: `(|/.*)`. Length: 0 to 1024 characters.
     #[serde(rename = "StatusFilesDirectory")]
     pub status_files_directory: Value<String>,
-    /// `TemporaryFilesDirectory`: required.
+    /// Specifies a location to store the temporary processing file for an AS2 message.
+    ///
+    /// `TemporaryFilesDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-customdirectories.html#cfn-transfer-agreement-customdirectories-temporaryfilesdirectory)): string, required. Pattern: `(|/.*)`. Length: 0 to 1024 characters.
     #[serde(rename = "TemporaryFilesDirectory")]
     pub temporary_files_directory: Value<String>,
 }
@@ -1797,21 +1957,29 @@ impl Walk for CustomDirectories {
 
 /// The `CustomStepDetails` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `CustomStepDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-customstepdetails.html).
 ///
 /// Every property is optional: start from [`CustomStepDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomStepDetails {
-    /// `Name`: optional.
+    /// The name of the step, used as an identifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-customstepdetails.html#cfn-transfer-workflow-customstepdetails-name)): string, optional. Pattern: `^[\w-]*$`. Length: 0 to 30 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SourceFileLocation`: optional.
+    /// Specifies which file to use as input to the workflow step.
+    ///
+    /// `SourceFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-customstepdetails.html#cfn-transfer-workflow-customstepdetails-sourcefilelocation)): string, optional. Pattern: `^\$\{(\w+.)+\w+\}$`. Length: 0 to 256 characters.
     #[serde(rename = "SourceFileLocation", skip_serializing_if = "Option::is_none")]
     pub source_file_location: Option<Value<String>>,
-    /// `Target`: optional.
+    /// The ARN for the lambda function that is being called.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-customstepdetails.html#cfn-transfer-workflow-customstepdetails-target)): string, optional. Pattern: `arn:[a-z-]+:lambda:.*$`. Length: 0 to 170 characters.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<String>>,
-    /// `TimeoutSeconds`: optional.
+    /// Timeout, in seconds, for the step.
+    ///
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-customstepdetails.html#cfn-transfer-workflow-customstepdetails-timeoutseconds)): integer, optional. Range: 1 to 1800.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
 }
@@ -1865,24 +2033,34 @@ impl Walk for CustomStepDetails {
 
 /// The `DecryptStepDetails` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `DecryptStepDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-decryptstepdetails.html).
 ///
 /// [`DecryptStepDetails::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DecryptStepDetails {
-    /// `DestinationFileLocation`: required.
+    /// Specifies the location for the file being decrypted. Only applicable for the Decrypt type of workflow steps.
+    ///
+    /// `DestinationFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-decryptstepdetails.html#cfn-transfer-workflow-decryptstepdetails-destinationfilelocation)): object [`InputFileLocation`], required.
     #[serde(rename = "DestinationFileLocation")]
     pub destination_file_location: InputFileLocation,
-    /// `Name`: optional.
+    /// The name of the step, used as an identifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-decryptstepdetails.html#cfn-transfer-workflow-decryptstepdetails-name)): string, optional. Pattern: `^[\w-]*$`. Length: 0 to 30 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OverwriteExisting`: optional.
+    /// A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE.
+    ///
+    /// `OverwriteExisting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-decryptstepdetails.html#cfn-transfer-workflow-decryptstepdetails-overwriteexisting)): [`OverwriteExisting`], one of `TRUE`, `FALSE`, optional.
     #[serde(rename = "OverwriteExisting", skip_serializing_if = "Option::is_none")]
     pub overwrite_existing: Option<Value<OverwriteExisting>>,
-    /// `SourceFileLocation`: optional.
+    /// Specifies which file to use as input to the workflow step.
+    ///
+    /// `SourceFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-decryptstepdetails.html#cfn-transfer-workflow-decryptstepdetails-sourcefilelocation)): string, optional. Pattern: `^\$\{(\w+.)+\w+\}$`. Length: 0 to 256 characters.
     #[serde(rename = "SourceFileLocation", skip_serializing_if = "Option::is_none")]
     pub source_file_location: Option<Value<String>>,
-    /// `Type`: required.
+    /// Specifies which encryption method to use.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-decryptstepdetails.html#cfn-transfer-workflow-decryptstepdetails-type)): [`DecryptStepDetailsType`], one of `PGP`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DecryptStepDetailsType>,
 }
@@ -1958,15 +2136,19 @@ impl Walk for DecryptStepDetailsType {
 
 /// The `DeleteStepDetails` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `DeleteStepDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-deletestepdetails.html).
 ///
 /// Every property is optional: start from [`DeleteStepDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeleteStepDetails {
-    /// `Name`: optional.
+    /// The name of the step, used as an identifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-deletestepdetails.html#cfn-transfer-workflow-deletestepdetails-name)): string, optional. Pattern: `^[\w-]*$`. Length: 0 to 30 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SourceFileLocation`: optional.
+    /// Specifies which file to use as input to the workflow step.
+    ///
+    /// `SourceFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-deletestepdetails.html#cfn-transfer-workflow-deletestepdetails-sourcefilelocation)): string, optional. Pattern: `^\$\{(\w+.)+\w+\}$`. Length: 0 to 256 characters.
     #[serde(rename = "SourceFileLocation", skip_serializing_if = "Option::is_none")]
     pub source_file_location: Option<Value<String>>,
 }
@@ -2044,15 +2226,19 @@ impl Walk for Domain {
 
 /// The `EfsInputFileLocation` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `EfsInputFileLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-efsinputfilelocation.html).
 ///
 /// Every property is optional: start from [`EfsInputFileLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EfsInputFileLocation {
-    /// `FileSystemId`: optional.
+    /// Specifies the EFS filesystem that contains the file.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-efsinputfilelocation.html#cfn-transfer-workflow-efsinputfilelocation-filesystemid)): string, optional. Pattern: `^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:(access-point/fsap|file-system/fs)-[0-9a-f]{8,40}|fs(ap)?-[0-9a-f]{8,40})$`. Length: 0 to 128 characters.
     #[serde(rename = "FileSystemId", skip_serializing_if = "Option::is_none")]
     pub file_system_id: Option<Value<String>>,
-    /// `Path`: optional.
+    /// The name assigned to the file when it was created in EFS. You use the object path to retrieve the object.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-efsinputfilelocation.html#cfn-transfer-workflow-efsinputfilelocation-path)): string, optional. Pattern: `^[^\x00]+$`. Length: 1 to 65536 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -2162,18 +2348,18 @@ impl Walk for EnforceMessageSigning {
 
 /// The `HomeDirectoryMapEntry` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Transfer::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html).
+/// AWS reference: [`AWS::Transfer::User` `HomeDirectoryMapEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-homedirectorymapentry.html).
 ///
 /// [`HomeDirectoryMapEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HomeDirectoryMapEntry {
-    /// `Entry`: required.
+    /// `Entry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-homedirectorymapentry.html#cfn-transfer-user-homedirectorymapentry-entry)): string, required. Pattern: `^/.*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Entry")]
     pub entry: Value<String>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-homedirectorymapentry.html#cfn-transfer-user-homedirectorymapentry-target)): string, required. Pattern: `^/.*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-homedirectorymapentry.html#cfn-transfer-user-homedirectorymapentry-type)): [`MapType`], one of `FILE`, `DIRECTORY`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<MapType>>,
 }
@@ -2257,15 +2443,19 @@ impl Walk for IdentityProviderType {
 
 /// The `InputFileLocation` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `InputFileLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-inputfilelocation.html).
 ///
 /// Every property is optional: start from [`InputFileLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputFileLocation {
-    /// `EfsFileLocation`: optional.
+    /// Specifies the details for an EFS file.
+    ///
+    /// `EfsFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-inputfilelocation.html#cfn-transfer-workflow-inputfilelocation-efsfilelocation)): object [`EfsInputFileLocation`], optional.
     #[serde(rename = "EfsFileLocation", skip_serializing_if = "Option::is_none")]
     pub efs_file_location: Option<EfsInputFileLocation>,
-    /// `S3FileLocation`: optional.
+    /// Specifies the details for a S3 file.
+    ///
+    /// `S3FileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-inputfilelocation.html#cfn-transfer-workflow-inputfilelocation-s3filelocation)): object [`S3InputFileLocation`], optional.
     #[serde(rename = "S3FileLocation", skip_serializing_if = "Option::is_none")]
     pub s3_file_location: Option<S3InputFileLocation>,
 }
@@ -2418,18 +2608,18 @@ impl Walk for OverwriteExisting {
 
 /// The `PosixProfile` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Transfer::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html).
+/// AWS reference: [`AWS::Transfer::User` `PosixProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-posixprofile.html).
 ///
 /// [`PosixProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PosixProfile {
-    /// `Gid`: required.
+    /// `Gid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-posixprofile.html#cfn-transfer-user-posixprofile-gid)): number, required. Range: 0 to 4294967295.
     #[serde(rename = "Gid")]
     pub gid: Value<f64>,
-    /// `SecondaryGids`: optional.
+    /// `SecondaryGids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-posixprofile.html#cfn-transfer-user-posixprofile-secondarygids)): list of (number), optional. Items: 0 to 16. Each item: Range: 0 to 4294967295.
     #[serde(rename = "SecondaryGids", skip_serializing_if = "Option::is_none")]
     pub secondary_gids: Option<Value<Vec<Value<f64>>>>,
-    /// `Uid`: required.
+    /// `Uid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-posixprofile.html#cfn-transfer-user-posixprofile-uid)): number, required. Range: 0 to 4294967295.
     #[serde(rename = "Uid")]
     pub uid: Value<f64>,
 }
@@ -2553,24 +2743,24 @@ impl Walk for Protocol {
 
 /// The `ProtocolDetails` property type of [`Server`].
 ///
-/// AWS reference: [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html).
+/// AWS reference: [`AWS::Transfer::Server` `ProtocolDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-protocoldetails.html).
 ///
 /// Every property is optional: start from [`ProtocolDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProtocolDetails {
-    /// `As2Transports`: optional.
+    /// `As2Transports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-protocoldetails.html#cfn-transfer-server-protocoldetails-as2transports)): list of ([`As2Transport`], one of `HTTP`), optional. Items: 1 to 1.
     #[serde(rename = "As2Transports", skip_serializing_if = "Option::is_none")]
     pub as2_transports: Option<Value<Vec<Value<As2Transport>>>>,
-    /// `PassiveIp`: optional.
+    /// `PassiveIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-protocoldetails.html#cfn-transfer-server-protocoldetails-passiveip)): string, optional. Length: 0 to 15 characters.
     #[serde(rename = "PassiveIp", skip_serializing_if = "Option::is_none")]
     pub passive_ip: Option<Value<String>>,
-    /// `ProxyConfig`: optional.
+    /// `ProxyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-protocoldetails.html#cfn-transfer-server-protocoldetails-proxyconfig)): object [`ProxyConfig`], optional.
     #[serde(rename = "ProxyConfig", skip_serializing_if = "Option::is_none")]
     pub proxy_config: Option<ProxyConfig>,
-    /// `SetStatOption`: optional.
+    /// `SetStatOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-protocoldetails.html#cfn-transfer-server-protocoldetails-setstatoption)): [`SetStatOption`], one of `DEFAULT`, `ENABLE_NO_OP`, optional.
     #[serde(rename = "SetStatOption", skip_serializing_if = "Option::is_none")]
     pub set_stat_option: Option<Value<SetStatOption>>,
-    /// `TlsSessionResumptionMode`: optional.
+    /// `TlsSessionResumptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-protocoldetails.html#cfn-transfer-server-protocoldetails-tlssessionresumptionmode)): [`TlsSessionResumptionMode`], one of `DISABLED`, `ENABLED`, `ENFORCED`, optional.
     #[serde(
         rename = "TlsSessionResumptionMode",
         skip_serializing_if = "Option::is_none"
@@ -2638,12 +2828,12 @@ impl Walk for ProtocolDetails {
 
 /// The `ProxyConfig` property type of [`Server`].
 ///
-/// AWS reference: [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html).
+/// AWS reference: [`AWS::Transfer::Server` `ProxyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-proxyconfig.html).
 ///
 /// Every property is optional: start from [`ProxyConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProxyConfig {
-    /// `SftpMode`: optional.
+    /// `SftpMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-proxyconfig.html#cfn-transfer-server-proxyconfig-sftpmode)): [`ProxyMode`], one of `PROXY_PROTOCOL_V2_ENFORCED`, `NONE`, optional.
     #[serde(rename = "SftpMode", skip_serializing_if = "Option::is_none")]
     pub sftp_mode: Option<Value<ProxyMode>>,
 }
@@ -2693,12 +2883,14 @@ impl Walk for ProxyMode {
 
 /// The `S3FileLocation` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `S3FileLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3filelocation.html).
 ///
 /// Every property is optional: start from [`S3FileLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3FileLocation {
-    /// `S3FileLocation`: optional.
+    /// Specifies the details for a S3 file.
+    ///
+    /// `S3FileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3filelocation.html#cfn-transfer-workflow-s3filelocation-s3filelocation)): object [`S3InputFileLocation`], optional.
     #[serde(rename = "S3FileLocation", skip_serializing_if = "Option::is_none")]
     pub s3_file_location: Option<S3InputFileLocation>,
 }
@@ -2728,15 +2920,19 @@ impl Walk for S3FileLocation {
 
 /// The `S3InputFileLocation` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `S3InputFileLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3inputfilelocation.html).
 ///
 /// Every property is optional: start from [`S3InputFileLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3InputFileLocation {
-    /// `Bucket`: optional.
+    /// Specifies the S3 bucket that contains the file.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3inputfilelocation.html#cfn-transfer-workflow-s3inputfilelocation-bucket)): string, optional. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `Key`: optional.
+    /// The name assigned to the file when it was created in S3. You use the object key to retrieve the object.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3inputfilelocation.html#cfn-transfer-workflow-s3inputfilelocation-key)): string, optional. Pattern: `.*`. Length: 0 to 1024 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
 }
@@ -2774,12 +2970,14 @@ impl Walk for S3InputFileLocation {
 
 /// The `S3StorageOptions` property type of [`Server`].
 ///
-/// AWS reference: [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html).
+/// AWS reference: [`AWS::Transfer::Server` `S3StorageOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-s3storageoptions.html).
 ///
 /// Every property is optional: start from [`S3StorageOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3StorageOptions {
-    /// `DirectoryListingOptimization`: optional.
+    /// Indicates whether optimization to directory listing on S3 servers is used. Disabled by default for compatibility.
+    ///
+    /// `DirectoryListingOptimization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-s3storageoptions.html#cfn-transfer-server-s3storageoptions-directorylistingoptimization)): [`DirectoryListingOptimization`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "DirectoryListingOptimization",
         skip_serializing_if = "Option::is_none"
@@ -2815,15 +3013,19 @@ impl Walk for S3StorageOptions {
 
 /// The `S3Tag` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `S3Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3tag.html).
 ///
 /// Every property is required: [`S3Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Tag {
-    /// `Key`: required.
+    /// The name assigned to the tag that you create.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3tag.html#cfn-transfer-workflow-s3tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value that corresponds to the key.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-s3tag.html#cfn-transfer-workflow-s3tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2852,27 +3054,27 @@ impl Walk for S3Tag {
 
 /// The `EndpointDetails` property type of [`Server`].
 ///
-/// AWS reference: [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html).
+/// AWS reference: [`AWS::Transfer::Server` `EndpointDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-endpointdetails.html).
 ///
 /// Every property is optional: start from [`ServerEndpointDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerEndpointDetails {
-    /// `AddressAllocationIds`: optional.
+    /// `AddressAllocationIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-endpointdetails.html#cfn-transfer-server-endpointdetails-addressallocationids)): list of (string), optional.
     #[serde(
         rename = "AddressAllocationIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub address_allocation_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-endpointdetails.html#cfn-transfer-server-endpointdetails-securitygroupids)): list of (string), optional. Each item: Pattern: `^sg-[0-9a-f]{8,17}$`. Each item: Length: 11 to 20 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-endpointdetails.html#cfn-transfer-server-endpointdetails-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcEndpointId`: optional.
+    /// `VpcEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-endpointdetails.html#cfn-transfer-server-endpointdetails-vpcendpointid)): string, optional. Pattern: `^vpce-[0-9a-f]{17}$`. Length: 22 to 22 characters.
     #[serde(rename = "VpcEndpointId", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<Value<String>>,
-    /// `VpcId`: optional.
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-endpointdetails.html#cfn-transfer-server-endpointdetails-vpcid)): string, optional.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }
@@ -2934,27 +3136,27 @@ impl Walk for ServerEndpointDetails {
 
 /// The `IdentityProviderDetails` property type of [`Server`].
 ///
-/// AWS reference: [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html).
+/// AWS reference: [`AWS::Transfer::Server` `IdentityProviderDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-identityproviderdetails.html).
 ///
 /// Every property is optional: start from [`ServerIdentityProviderDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerIdentityProviderDetails {
-    /// `DirectoryId`: optional.
+    /// `DirectoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-identityproviderdetails.html#cfn-transfer-server-identityproviderdetails-directoryid)): string, optional. Pattern: `^d-[0-9a-f]{10}$`. Length: 12 to 12 characters.
     #[serde(rename = "DirectoryId", skip_serializing_if = "Option::is_none")]
     pub directory_id: Option<Value<String>>,
-    /// `Function`: optional.
+    /// `Function` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-identityproviderdetails.html#cfn-transfer-server-identityproviderdetails-function)): string, optional. Pattern: `^arn:[a-z-]+:lambda:.*$`. Length: 1 to 170 characters.
     #[serde(rename = "Function", skip_serializing_if = "Option::is_none")]
     pub function: Option<Value<String>>,
-    /// `InvocationRole`: optional.
+    /// `InvocationRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-identityproviderdetails.html#cfn-transfer-server-identityproviderdetails-invocationrole)): string, optional. Pattern: `^arn:.*role/\S+$`. Length: 20 to 2048 characters.
     #[serde(rename = "InvocationRole", skip_serializing_if = "Option::is_none")]
     pub invocation_role: Option<Value<String>>,
-    /// `SftpAuthenticationMethods`: optional.
+    /// `SftpAuthenticationMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-identityproviderdetails.html#cfn-transfer-server-identityproviderdetails-sftpauthenticationmethods)): [`SftpAuthenticationMethods`], one of `PASSWORD`, `PUBLIC_KEY`, `PUBLIC_KEY_OR_PASSWORD`, `PUBLIC_KEY_AND_PASSWORD`, optional.
     #[serde(
         rename = "SftpAuthenticationMethods",
         skip_serializing_if = "Option::is_none"
     )]
     pub sftp_authentication_methods: Option<Value<SftpAuthenticationMethods>>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-identityproviderdetails.html#cfn-transfer-server-identityproviderdetails-url)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -3065,27 +3267,35 @@ impl Walk for SftpAuthenticationMethods {
 
 /// The `SftpConfig` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::Transfer::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html).
+/// AWS reference: [`AWS::Transfer::Connector` `SftpConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-sftpconfig.html).
 ///
 /// Every property is optional: start from [`SftpConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SftpConfig {
-    /// `MaxConcurrentConnections`: optional.
+    /// Specifies the number of active connections that your connector can establish with the remote server at the same time.
+    ///
+    /// `MaxConcurrentConnections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-sftpconfig.html#cfn-transfer-connector-sftpconfig-maxconcurrentconnections)): integer, optional. Range: 1 to 5.
     #[serde(
         rename = "MaxConcurrentConnections",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_concurrent_connections: Option<Value<i64>>,
-    /// `OrderedUserSecretVersionStages`: optional.
+    /// Specifies the order in which the connector attempts to use secret versions during authentication. This enables fallback to alternative credentials if the primary version fails.
+    ///
+    /// `OrderedUserSecretVersionStages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-sftpconfig.html#cfn-transfer-connector-sftpconfig-orderedusersecretversionstages)): list of (string), optional. Items: 1 to 2. Each item: Length: 1 to 256 characters.
     #[serde(
         rename = "OrderedUserSecretVersionStages",
         skip_serializing_if = "Option::is_none"
     )]
     pub ordered_user_secret_version_stages: Option<Value<Vec<Value<String>>>>,
-    /// `TrustedHostKeys`: optional.
+    /// List of public host keys, for the external server to which you are connecting.
+    ///
+    /// `TrustedHostKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-sftpconfig.html#cfn-transfer-connector-sftpconfig-trustedhostkeys)): list of (string), optional. Items: 0 to 10. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "TrustedHostKeys", skip_serializing_if = "Option::is_none")]
     pub trusted_host_keys: Option<Value<Vec<Value<String>>>>,
-    /// `UserSecretId`: optional.
+    /// ARN or name of the secret in AWS Secrets Manager which contains the SFTP user's private keys or passwords.
+    ///
+    /// `UserSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-sftpconfig.html#cfn-transfer-connector-sftpconfig-usersecretid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "UserSecretId", skip_serializing_if = "Option::is_none")]
     pub user_secret_id: Option<Value<String>>,
 }
@@ -3211,15 +3421,19 @@ impl Walk for StorageType {
 
 /// The `Tag` property type of [`Agreement`], [`Certificate`], [`Connector`], [`HostKey`], [`Profile`], [`Server`], [`User`], [`WebApp`] and [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Agreement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-agreement.html), [`AWS::Transfer::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-certificate.html), [`AWS::Transfer::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-connector.html), [`AWS::Transfer::HostKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-hostkey.html), [`AWS::Transfer::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-profile.html), [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html), [`AWS::Transfer::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-user.html), [`AWS::Transfer::WebApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html), [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Agreement` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-tag.html), [`AWS::Transfer::Certificate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-certificate-tag.html), [`AWS::Transfer::Connector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-connector-tag.html), [`AWS::Transfer::HostKey` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-hostkey-tag.html), [`AWS::Transfer::Profile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-profile-tag.html), [`AWS::Transfer::Server` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-tag.html), [`AWS::Transfer::User` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-user-tag.html), [`AWS::Transfer::WebApp` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-tag.html), [`AWS::Transfer::Workflow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The name assigned to the tag that you create.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-tag.html#cfn-transfer-agreement-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Contains one or more values that you assigned to the key name you create.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-agreement-tag.html#cfn-transfer-agreement-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3248,18 +3462,24 @@ impl Walk for Tag {
 
 /// The `TagStepDetails` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `TagStepDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-tagstepdetails.html).
 ///
 /// Every property is optional: start from [`TagStepDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagStepDetails {
-    /// `Name`: optional.
+    /// The name of the step, used as an identifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-tagstepdetails.html#cfn-transfer-workflow-tagstepdetails-name)): string, optional. Pattern: `^[\w-]*$`. Length: 0 to 30 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SourceFileLocation`: optional.
+    /// Specifies which file to use as input to the workflow step.
+    ///
+    /// `SourceFileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-tagstepdetails.html#cfn-transfer-workflow-tagstepdetails-sourcefilelocation)): string, optional. Pattern: `^\$\{(\w+.)+\w+\}$`. Length: 0 to 256 characters.
     #[serde(rename = "SourceFileLocation", skip_serializing_if = "Option::is_none")]
     pub source_file_location: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Array that contains from 1 to 10 key/value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-tagstepdetails.html#cfn-transfer-workflow-tagstepdetails-tags)): list of (object [`S3Tag`]), optional. Items: 1 to 10.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<S3Tag>>>,
 }
@@ -3351,21 +3571,23 @@ impl Walk for Usage {
 
 /// The `Vpc` property type of [`WebApp`].
 ///
-/// AWS reference: [`AWS::Transfer::WebApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html).
+/// AWS reference: [`AWS::Transfer::WebApp` `Vpc`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-vpc.html).
 ///
 /// Every property is optional: start from [`Vpc::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Vpc {
-    /// `IpAddressType`: optional.
+    /// The IP address type for the VPC endpoint used by the web app.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-vpc.html#cfn-transfer-webapp-vpc-ipaddresstype)): [`IpAddressType`], one of `IPV4`, `DUALSTACK`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `SecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-vpc.html#cfn-transfer-webapp-vpc-securitygroupids)): list of (string), optional, create-only (changing it replaces the resource). Items: at most 10. Each item: Pattern: `^sg-[0-9a-f]{8,17}$`. Each item: Length: 11 to 20 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-vpc.html#cfn-transfer-webapp-vpc-subnetids)): list of (string), optional. Items: at most 10. Each item: Pattern: `^subnet-[0-9a-f]{8,17}$`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcId`: optional, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-vpc.html#cfn-transfer-webapp-vpc-vpcid)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpc-[0-9a-f]{8,17}$`. Length: 12 to 21 characters.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }
@@ -3419,18 +3641,24 @@ impl Walk for Vpc {
 
 /// The `WebAppCustomization` property type of [`WebApp`].
 ///
-/// AWS reference: [`AWS::Transfer::WebApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html).
+/// AWS reference: [`AWS::Transfer::WebApp` `WebAppCustomization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-webappcustomization.html).
 ///
 /// Every property is optional: start from [`WebAppCustomization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebAppCustomization {
-    /// `FaviconFile`: optional.
+    /// Specifies a favicon to display in the browser tab.
+    ///
+    /// `FaviconFile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-webappcustomization.html#cfn-transfer-webapp-webappcustomization-faviconfile)): string, optional. Length: 1 to 20960 characters.
     #[serde(rename = "FaviconFile", skip_serializing_if = "Option::is_none")]
     pub favicon_file: Option<Value<String>>,
-    /// `LogoFile`: optional.
+    /// Specifies a logo to display on the web app.
+    ///
+    /// `LogoFile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-webappcustomization.html#cfn-transfer-webapp-webappcustomization-logofile)): string, optional. Length: 1 to 51200 characters.
     #[serde(rename = "LogoFile", skip_serializing_if = "Option::is_none")]
     pub logo_file: Option<Value<String>>,
-    /// `Title`: optional.
+    /// Specifies a title to display on the web app.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-webappcustomization.html#cfn-transfer-webapp-webappcustomization-title)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
 }
@@ -3476,12 +3704,14 @@ impl Walk for WebAppCustomization {
 
 /// The `EndpointDetails` property type of [`WebApp`].
 ///
-/// AWS reference: [`AWS::Transfer::WebApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html).
+/// AWS reference: [`AWS::Transfer::WebApp` `EndpointDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-endpointdetails.html).
 ///
 /// Every property is optional: start from [`WebAppEndpointDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebAppEndpointDetails {
-    /// `Vpc`: optional.
+    /// You can provide a structure that contains the details for the VPC endpoint to use with your web app.
+    ///
+    /// `Vpc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-endpointdetails.html#cfn-transfer-webapp-endpointdetails-vpc)): object [`Vpc`], optional.
     #[serde(rename = "Vpc", skip_serializing_if = "Option::is_none")]
     pub vpc: Option<Vpc>,
 }
@@ -3531,15 +3761,19 @@ impl Walk for WebAppEndpointPolicy {
 
 /// The `IdentityProviderDetails` property type of [`WebApp`].
 ///
-/// AWS reference: [`AWS::Transfer::WebApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-webapp.html).
+/// AWS reference: [`AWS::Transfer::WebApp` `IdentityProviderDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-identityproviderdetails.html).
 ///
 /// Every property is optional: start from [`WebAppIdentityProviderDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebAppIdentityProviderDetails {
-    /// `InstanceArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the IAM Identity Center used for the web app.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-identityproviderdetails.html#cfn-transfer-webapp-identityproviderdetails-instancearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn", skip_serializing_if = "Option::is_none")]
     pub instance_arn: Option<Value<String>>,
-    /// `Role`: optional.
+    /// The IAM role in IAM Identity Center used for the web app.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-webapp-identityproviderdetails.html#cfn-transfer-webapp-identityproviderdetails-role)): string, optional. Pattern: `^arn:[a-z-]+:iam::[0-9]{12}:role[:/]\S+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<Value<String>>,
 }
@@ -3577,15 +3811,15 @@ impl Walk for WebAppIdentityProviderDetails {
 
 /// The `WorkflowDetail` property type of [`Server`].
 ///
-/// AWS reference: [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html).
+/// AWS reference: [`AWS::Transfer::Server` `WorkflowDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-workflowdetail.html).
 ///
 /// Every property is required: [`WorkflowDetail::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkflowDetail {
-    /// `ExecutionRole`: required.
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-workflowdetail.html#cfn-transfer-server-workflowdetail-executionrole)): string, required. Pattern: `^arn:.*role/\S+$`. Length: 20 to 2048 characters.
     #[serde(rename = "ExecutionRole")]
     pub execution_role: Value<String>,
-    /// `WorkflowId`: required.
+    /// `WorkflowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-workflowdetail.html#cfn-transfer-server-workflowdetail-workflowid)): string, required. Pattern: `^w-([a-z0-9]{17})$`. Length: 19 to 19 characters.
     #[serde(rename = "WorkflowId")]
     pub workflow_id: Value<String>,
 }
@@ -3617,15 +3851,15 @@ impl Walk for WorkflowDetail {
 
 /// The `WorkflowDetails` property type of [`Server`].
 ///
-/// AWS reference: [`AWS::Transfer::Server`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-server.html).
+/// AWS reference: [`AWS::Transfer::Server` `WorkflowDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-workflowdetails.html).
 ///
 /// Every property is optional: start from [`WorkflowDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkflowDetails {
-    /// `OnPartialUpload`: optional.
+    /// `OnPartialUpload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-workflowdetails.html#cfn-transfer-server-workflowdetails-onpartialupload)): list of (object [`WorkflowDetail`]), optional. Items: 0 to 1.
     #[serde(rename = "OnPartialUpload", skip_serializing_if = "Option::is_none")]
     pub on_partial_upload: Option<Value<Vec<WorkflowDetail>>>,
-    /// `OnUpload`: optional.
+    /// `OnUpload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-server-workflowdetails.html#cfn-transfer-server-workflowdetails-onupload)): list of (object [`WorkflowDetail`]), optional. Items: 0 to 1.
     #[serde(rename = "OnUpload", skip_serializing_if = "Option::is_none")]
     pub on_upload: Option<Value<Vec<WorkflowDetail>>>,
 }
@@ -3663,27 +3897,37 @@ impl Walk for WorkflowDetails {
 
 /// The `WorkflowStep` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::Transfer::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transfer-workflow.html).
+/// AWS reference: [`AWS::Transfer::Workflow` `WorkflowStep`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-workflowstep.html).
 ///
 /// Every property is optional: start from [`WorkflowStep::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkflowStep {
-    /// `CopyStepDetails`: optional.
+    /// Details for a step that performs a file copy.
+    ///
+    /// `CopyStepDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-workflowstep.html#cfn-transfer-workflow-workflowstep-copystepdetails)): object [`CopyStepDetails`], optional.
     #[serde(rename = "CopyStepDetails", skip_serializing_if = "Option::is_none")]
     pub copy_step_details: Option<CopyStepDetails>,
-    /// `CustomStepDetails`: optional.
+    /// Details for a step that invokes a lambda function.
+    ///
+    /// `CustomStepDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-workflowstep.html#cfn-transfer-workflow-workflowstep-customstepdetails)): object [`CustomStepDetails`], optional.
     #[serde(rename = "CustomStepDetails", skip_serializing_if = "Option::is_none")]
     pub custom_step_details: Option<CustomStepDetails>,
-    /// `DecryptStepDetails`: optional.
+    /// Details for a step that performs a file decryption.
+    ///
+    /// `DecryptStepDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-workflowstep.html#cfn-transfer-workflow-workflowstep-decryptstepdetails)): object [`DecryptStepDetails`], optional.
     #[serde(rename = "DecryptStepDetails", skip_serializing_if = "Option::is_none")]
     pub decrypt_step_details: Option<DecryptStepDetails>,
-    /// `DeleteStepDetails`: optional.
+    /// Details for a step that deletes the file.
+    ///
+    /// `DeleteStepDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-workflowstep.html#cfn-transfer-workflow-workflowstep-deletestepdetails)): object [`DeleteStepDetails`], optional.
     #[serde(rename = "DeleteStepDetails", skip_serializing_if = "Option::is_none")]
     pub delete_step_details: Option<DeleteStepDetails>,
-    /// `TagStepDetails`: optional.
+    /// Details for a step that creates one or more tags.
+    ///
+    /// `TagStepDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-workflowstep.html#cfn-transfer-workflow-workflowstep-tagstepdetails)): object [`TagStepDetails`], optional.
     #[serde(rename = "TagStepDetails", skip_serializing_if = "Option::is_none")]
     pub tag_step_details: Option<TagStepDetails>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transfer-workflow-workflowstep.html#cfn-transfer-workflow-workflowstep-type)): [`WorkflowStepType`], one of `COPY`, `CUSTOM`, `DECRYPT`, `DELETE`, `TAG`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<WorkflowStepType>>,
 }

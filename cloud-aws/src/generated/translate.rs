@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Translate::ParallelData` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html)).
 ///
+/// A parallel data resource in Amazon Translate used to customize machine translation output.
+///
 /// [`ParallelData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParallelData {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A custom description for the parallel data resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html#cfn-translate-paralleldata-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\P{M}\p{M}]{0,256}$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionKey`: optional, create-only (changing it replaces the resource).
+    /// The encryption key used to encrypt this object.
+    ///
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html#cfn-translate-paralleldata-encryptionkey)): object [`EncryptionKey`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<EncryptionKey>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A custom name for the parallel data resource. Must be unique in the account and region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html#cfn-translate-paralleldata-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([A-Za-z0-9-]_?)+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParallelDataConfig`: required.
+    /// Specifies the format and S3 location of the parallel data input file.
+    ///
+    /// `ParallelDataConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html#cfn-translate-paralleldata-paralleldataconfig)): object [`ParallelDataConfig`], required.
     #[serde(rename = "ParallelDataConfig")]
     pub parallel_data_config: ParallelDataConfig,
-    /// `Tags`: optional.
+    /// Tags associated with the parallel data resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html#cfn-translate-paralleldata-tags)): list of (object [`Tags`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -141,25 +153,39 @@ impl ResourceRef<ParallelData> {
 
 /// The properties of an `AWS::Translate::Terminology` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html)).
 ///
+/// A custom terminology resource for Amazon Translate that enables customized translations.
+///
 /// [`Terminology::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Terminology {
-    /// `Description`: optional.
+    /// The description of the custom terminology.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html#cfn-translate-terminology-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionKey`: optional, create-only (changing it replaces the resource).
+    /// The encryption key for the custom terminology.
+    ///
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html#cfn-translate-terminology-encryptionkey)): object [`EncryptionKey`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<EncryptionKey>,
-    /// `MergeStrategy`: optional.
+    /// The merge strategy for the custom terminology. Currently only OVERWRITE is supported.
+    ///
+    /// `MergeStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html#cfn-translate-terminology-mergestrategy)): [`MergeStrategy`], one of `OVERWRITE`, optional.
     #[serde(rename = "MergeStrategy", skip_serializing_if = "Option::is_none")]
     pub merge_strategy: Option<Value<MergeStrategy>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the custom terminology.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html#cfn-translate-terminology-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([A-Za-z0-9-]_?)+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with the terminology.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html#cfn-translate-terminology-tags)): list of (object [`Tags`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `TerminologyData`: optional.
+    /// The terminology data for the custom terminology being imported.
+    ///
+    /// `TerminologyData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html#cfn-translate-terminology-terminologydata)): object [`TerminologyData`], optional.
     #[serde(rename = "TerminologyData", skip_serializing_if = "Option::is_none")]
     pub terminology_data: Option<TerminologyData>,
 }
@@ -303,15 +329,19 @@ impl Walk for Directionality {
 
 /// The `EncryptionKey` property type of [`ParallelData`] and [`Terminology`].
 ///
-/// AWS reference: [`AWS::Translate::ParallelData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html), [`AWS::Translate::Terminology`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html).
+/// AWS reference: [`AWS::Translate::ParallelData` `EncryptionKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-encryptionkey.html), [`AWS::Translate::Terminology` `EncryptionKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-terminology-encryptionkey.html).
 ///
 /// Every property is required: [`EncryptionKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionKey {
-    /// `Id`: required.
+    /// The Amazon Resource Name (ARN) of the encryption key.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-encryptionkey.html#cfn-translate-paralleldata-encryptionkey-id)): string, required. Pattern: `^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\d:)?(\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))$`. Length: 1 to 400 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Type`: required.
+    /// The type of encryption key.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-encryptionkey.html#cfn-translate-paralleldata-encryptionkey-type)): [`Type`], one of `KMS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -357,15 +387,19 @@ impl Walk for MergeStrategy {
 
 /// The `ParallelDataConfig` property type of [`ParallelData`].
 ///
-/// AWS reference: [`AWS::Translate::ParallelData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html).
+/// AWS reference: [`AWS::Translate::ParallelData` `ParallelDataConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-paralleldataconfig.html).
 ///
 /// Every property is required: [`ParallelDataConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParallelDataConfig {
-    /// `Format`: required.
+    /// The format of the parallel data input file.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-paralleldataconfig.html#cfn-translate-paralleldata-paralleldataconfig-format)): [`ParallelDataConfigFormat`], one of `TSV`, `CSV`, `TMX`, required.
     #[serde(rename = "Format")]
     pub format: Value<ParallelDataConfigFormat>,
-    /// `S3Uri`: required.
+    /// The URI of the Amazon S3 folder that contains the parallel data input file.
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-paralleldataconfig.html#cfn-translate-paralleldata-paralleldataconfig-s3uri)): string, required. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
 }
@@ -420,15 +454,15 @@ impl Walk for ParallelDataConfigFormat {
 
 /// The `Tags` property type of [`ParallelData`] and [`Terminology`].
 ///
-/// AWS reference: [`AWS::Translate::ParallelData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-paralleldata.html), [`AWS::Translate::Terminology`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html).
+/// AWS reference: [`AWS::Translate::ParallelData` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-tags.html), [`AWS::Translate::Terminology` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-terminology-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-tags.html#cfn-translate-paralleldata-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-paralleldata-tags.html#cfn-translate-paralleldata-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -457,18 +491,24 @@ impl Walk for Tags {
 
 /// The `TerminologyData` property type of [`Terminology`].
 ///
-/// AWS reference: [`AWS::Translate::Terminology`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-translate-terminology.html).
+/// AWS reference: [`AWS::Translate::Terminology` `TerminologyData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-terminology-terminologydata.html).
 ///
 /// [`TerminologyData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TerminologyData {
-    /// `Directionality`: optional.
+    /// The directionality of the terminology resource.
+    ///
+    /// `Directionality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-terminology-terminologydata.html#cfn-translate-terminology-terminologydata-directionality)): [`Directionality`], one of `UNI`, `MULTI`, optional.
     #[serde(rename = "Directionality", skip_serializing_if = "Option::is_none")]
     pub directionality: Option<Value<Directionality>>,
-    /// `File`: required.
+    /// The file containing the custom terminology data, base64-encoded.
+    ///
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-terminology-terminologydata.html#cfn-translate-terminology-terminologydata-file)): string, required.
     #[serde(rename = "File")]
     pub file: Value<String>,
-    /// `Format`: required.
+    /// The data format of the custom terminology.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-translate-terminology-terminologydata.html#cfn-translate-terminology-terminologydata-format)): [`TerminologyDataFormat`], one of `CSV`, `TMX`, `TSV`, required.
     #[serde(rename = "Format")]
     pub format: Value<TerminologyDataFormat>,
 }

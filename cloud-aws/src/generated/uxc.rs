@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::UXC::AccountCustomization` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-uxc-accountcustomization.html)).
 ///
+/// Resource schema for managing AWS account-level UX customization settings, including account color, visible services, and visible regions.
+///
 /// Every property is optional: start from [`AccountCustomization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccountCustomization {
-    /// `AccountColor`: optional.
+    /// The color theme assigned to the account for visual identification in the AWS Console.
+    ///
+    /// `AccountColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-uxc-accountcustomization.html#cfn-uxc-accountcustomization-accountcolor)): [`AccountColor`], one of `none`, `pink`, `purple`, `darkBlue`, `lightBlue`, `teal`, `green`, `yellow`, `orange`, `red`, optional.
     #[serde(rename = "AccountColor", skip_serializing_if = "Option::is_none")]
     pub account_color: Option<Value<AccountColor>>,
-    /// `VisibleRegions`: optional.
+    /// A list of AWS region identifiers visible to the account in the AWS Console.
+    ///
+    /// `VisibleRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-uxc-accountcustomization.html#cfn-uxc-accountcustomization-visibleregions)): list of (string), optional. Items: at most 100. Each item: Pattern: `^[a-z]{2}(-[a-z]{1,10}){1,2}-[1-9]$`.
     #[serde(rename = "VisibleRegions", skip_serializing_if = "Option::is_none")]
     pub visible_regions: Option<Value<Vec<Value<String>>>>,
-    /// `VisibleServices`: optional.
+    /// A list of AWS service identifiers visible to the account in the AWS Console.
+    ///
+    /// `VisibleServices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-uxc-accountcustomization.html#cfn-uxc-accountcustomization-visibleservices)): list of (string), optional. Items: at most 500. Each item: Length: 1 to 64 characters.
     #[serde(rename = "VisibleServices", skip_serializing_if = "Option::is_none")]
     pub visible_services: Option<Value<Vec<Value<String>>>>,
 }

@@ -9,16 +9,18 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::VerifiedPermissions::IdentitySource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-identitysource.html)).
 ///
+/// Definition of AWS::VerifiedPermissions::IdentitySource Resource Type
+///
 /// [`IdentitySource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentitySource {
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-identitysource.html#cfn-verifiedpermissions-identitysource-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `PolicyStoreId`: required, create-only (changing it replaces the resource).
+    /// `PolicyStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-identitysource.html#cfn-verifiedpermissions-identitysource-policystoreid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "PolicyStoreId")]
     pub policy_store_id: Value<String>,
-    /// `PrincipalEntityType`: optional.
+    /// `PrincipalEntityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-identitysource.html#cfn-verifiedpermissions-identitysource-principalentitytype)): string, optional. Pattern: `^.*$`. Length: 1 to 200 characters.
     #[serde(
         rename = "PrincipalEntityType",
         skip_serializing_if = "Option::is_none"
@@ -72,16 +74,18 @@ impl ResourceRef<IdentitySource> {
 
 /// The properties of an `AWS::VerifiedPermissions::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policy.html)).
 ///
+/// Definition of AWS::VerifiedPermissions::Policy Resource Type
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `Definition`: required.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policy.html#cfn-verifiedpermissions-policy-definition)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Definition")]
     pub definition: Json,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policy.html#cfn-verifiedpermissions-policy-name)): string, optional. Pattern: `^[a-zA-Z0-9-/_]*$`. Length: 0 to 150 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PolicyStoreId`: required, create-only (changing it replaces the resource).
+    /// `PolicyStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policy.html#cfn-verifiedpermissions-policy-policystoreid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "PolicyStoreId")]
     pub policy_store_id: Value<String>,
 }
@@ -137,25 +141,29 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::VerifiedPermissions::PolicyStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html)).
 ///
+/// Represents a policy store that you can place schema, policies, and policy templates in to validate authorization requests
+///
 /// [`PolicyStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyStore {
-    /// `DeletionProtection`: optional.
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html#cfn-verifiedpermissions-policystore-deletionprotection)): object [`DeletionProtection`], optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<DeletionProtection>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html#cfn-verifiedpermissions-policystore-description)): string, optional. Length: 0 to 150 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionSettings`: optional.
+    /// `EncryptionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html#cfn-verifiedpermissions-policystore-encryptionsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "EncryptionSettings", skip_serializing_if = "Option::is_none")]
     pub encryption_settings: Option<Json>,
-    /// `Schema`: optional.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html#cfn-verifiedpermissions-policystore-schema)): object [`SchemaDefinition`], optional.
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<SchemaDefinition>,
-    /// `Tags`: optional.
+    /// The tags to add to the policy store
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html#cfn-verifiedpermissions-policystore-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ValidationSettings`: required.
+    /// `ValidationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html#cfn-verifiedpermissions-policystore-validationsettings)): object [`ValidationSettings`], required.
     #[serde(rename = "ValidationSettings")]
     pub validation_settings: ValidationSettings,
 }
@@ -244,13 +252,15 @@ impl ResourceRef<PolicyStore> {
 
 /// The properties of an `AWS::VerifiedPermissions::PolicyStoreAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystorealias.html)).
 ///
+/// Definition of AWS::VerifiedPermissions::PolicyStoreAlias Resource Type
+///
 /// Every property is required: [`PolicyStoreAlias::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyStoreAlias {
-    /// `AliasName`: required, create-only (changing it replaces the resource).
+    /// `AliasName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystorealias.html#cfn-verifiedpermissions-policystorealias-aliasname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_/]*$`. Length: 1 to 150 characters.
     #[serde(rename = "AliasName")]
     pub alias_name: Value<String>,
-    /// `PolicyStoreId`: required, create-only (changing it replaces the resource).
+    /// `PolicyStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystorealias.html#cfn-verifiedpermissions-policystorealias-policystoreid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "PolicyStoreId")]
     pub policy_store_id: Value<String>,
 }
@@ -288,19 +298,21 @@ impl Resource for PolicyStoreAlias {
 
 /// The properties of an `AWS::VerifiedPermissions::PolicyTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policytemplate.html)).
 ///
+/// Definition of AWS::VerifiedPermissions::PolicyTemplate Resource Type
+///
 /// [`PolicyTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyTemplate {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policytemplate.html#cfn-verifiedpermissions-policytemplate-description)): string, optional. Length: 0 to 150 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policytemplate.html#cfn-verifiedpermissions-policytemplate-name)): string, optional. Pattern: `^[a-zA-Z0-9-/_]*$`. Length: 0 to 150 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PolicyStoreId`: required, create-only (changing it replaces the resource).
+    /// `PolicyStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policytemplate.html#cfn-verifiedpermissions-policytemplate-policystoreid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "PolicyStoreId")]
     pub policy_store_id: Value<String>,
-    /// `Statement`: required.
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policytemplate.html#cfn-verifiedpermissions-policytemplate-statement)): string, required. Length: 1 to 10000 characters.
     #[serde(rename = "Statement")]
     pub statement: Value<String>,
 }
@@ -383,12 +395,12 @@ impl Walk for DeletionMode {
 
 /// The `DeletionProtection` property type of [`PolicyStore`].
 ///
-/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html).
+/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore` `DeletionProtection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-deletionprotection.html).
 ///
 /// Every property is required: [`DeletionProtection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeletionProtection {
-    /// `Mode`: required.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-deletionprotection.html#cfn-verifiedpermissions-policystore-deletionprotection-mode)): [`DeletionMode`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<DeletionMode>,
 }
@@ -412,12 +424,12 @@ impl Walk for DeletionProtection {
 
 /// The `SchemaDefinition` property type of [`PolicyStore`].
 ///
-/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html).
+/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore` `SchemaDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-schemadefinition.html).
 ///
 /// Every property is optional: start from [`SchemaDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaDefinition {
-    /// `CedarJson`: optional.
+    /// `CedarJson` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-schemadefinition.html#cfn-verifiedpermissions-policystore-schemadefinition-cedarjson)): string, optional.
     #[serde(rename = "CedarJson", skip_serializing_if = "Option::is_none")]
     pub cedar_json: Option<Value<String>>,
 }
@@ -447,15 +459,15 @@ impl Walk for SchemaDefinition {
 
 /// The `Tag` property type of [`PolicyStore`].
 ///
-/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html).
+/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-tag.html#cfn-verifiedpermissions-policystore-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-tag.html#cfn-verifiedpermissions-policystore-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -504,12 +516,12 @@ impl Walk for ValidationMode {
 
 /// The `ValidationSettings` property type of [`PolicyStore`].
 ///
-/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-verifiedpermissions-policystore.html).
+/// AWS reference: [`AWS::VerifiedPermissions::PolicyStore` `ValidationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-validationsettings.html).
 ///
 /// Every property is required: [`ValidationSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValidationSettings {
-    /// `Mode`: required.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-verifiedpermissions-policystore-validationsettings.html#cfn-verifiedpermissions-policystore-validationsettings-mode)): [`ValidationMode`], one of `OFF`, `STRICT`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<ValidationMode>,
 }

@@ -9,19 +9,21 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::VoiceID::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-voiceid-domain.html)).
 ///
+/// The AWS::VoiceID::Domain resource specifies an Amazon VoiceID Domain.
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-voiceid-domain.html#cfn-voiceid-domain-description)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-%@]*)$`. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-voiceid-domain.html#cfn-voiceid-domain-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ServerSideEncryptionConfiguration`: required.
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-voiceid-domain.html#cfn-voiceid-domain-serversideencryptionconfiguration)): object [`ServerSideEncryptionConfiguration`], required.
     #[serde(rename = "ServerSideEncryptionConfiguration")]
     pub server_side_encryption_configuration: ServerSideEncryptionConfiguration,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-voiceid-domain.html#cfn-voiceid-domain-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -84,12 +86,12 @@ impl ResourceRef<Domain> {
 
 /// The `ServerSideEncryptionConfiguration` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::VoiceID::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-voiceid-domain.html).
+/// AWS reference: [`AWS::VoiceID::Domain` `ServerSideEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-voiceid-domain-serversideencryptionconfiguration.html).
 ///
 /// Every property is required: [`ServerSideEncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerSideEncryptionConfiguration {
-    /// `KmsKeyId`: required.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-voiceid-domain-serversideencryptionconfiguration.html#cfn-voiceid-domain-serversideencryptionconfiguration-kmskeyid)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId")]
     pub kms_key_id: Value<String>,
 }
@@ -115,15 +117,15 @@ impl Walk for ServerSideEncryptionConfiguration {
 
 /// The `Tag` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::VoiceID::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-voiceid-domain.html).
+/// AWS reference: [`AWS::VoiceID::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-voiceid-domain-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-voiceid-domain-tag.html#cfn-voiceid-domain-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-voiceid-domain-tag.html#cfn-voiceid-domain-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,22 +9,24 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::VpcLattice::AccessLogSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-accesslogsubscription.html)).
 ///
+/// Enables access logs to be sent to Amazon CloudWatch, Amazon S3, and Amazon Kinesis Data Firehose. The service network owner can use the access logs to audit the services in the network. The service network owner will only see access logs from clients and services that are associated with their service network. Access log entries represent traffic originated from VPCs associated with that network.
+///
 /// [`AccessLogSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessLogSubscription {
-    /// `DestinationArn`: required.
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-accesslogsubscription.html#cfn-vpclattice-accesslogsubscription-destinationarn)): string, required. Pattern: `^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "DestinationArn")]
     pub destination_arn: Value<String>,
-    /// `ResourceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-accesslogsubscription.html#cfn-vpclattice-accesslogsubscription-resourceidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^((((sn)|(svc)|(rcfg))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(resourceconfiguration/rcfg)|(service/svc))-[0-9a-z]{17}))$`. Length: 17 to 2048 characters.
     #[serde(rename = "ResourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub resource_identifier: Option<Value<String>>,
-    /// `ServiceNetworkLogType`: optional.
+    /// `ServiceNetworkLogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-accesslogsubscription.html#cfn-vpclattice-accesslogsubscription-servicenetworklogtype)): [`ServiceNetworkLogType`], one of `SERVICE`, `RESOURCE`, optional.
     #[serde(
         rename = "ServiceNetworkLogType",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_network_log_type: Option<Value<ServiceNetworkLogType>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-accesslogsubscription.html#cfn-vpclattice-accesslogsubscription-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -108,13 +110,15 @@ impl ResourceRef<AccessLogSubscription> {
 
 /// The properties of an `AWS::VpcLattice::AuthPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-authpolicy.html)).
 ///
+/// Creates or updates the auth policy.
+///
 /// Every property is required: [`AuthPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthPolicy {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-authpolicy.html#cfn-vpclattice-authpolicy-policy)): JSON (the schema allows several shapes, or none), required. Length: at most 36864 characters.
     #[serde(rename = "Policy")]
     pub policy: Json,
-    /// `ResourceIdentifier`: required, create-only (changing it replaces the resource).
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-authpolicy.html#cfn-vpclattice-authpolicy-resourceidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^((((sn)|(svc))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc))-[0-9a-z]{17}))$`. Length: 17 to 200 characters.
     #[serde(rename = "ResourceIdentifier")]
     pub resource_identifier: Value<String>,
 }
@@ -156,13 +160,15 @@ impl ResourceRef<AuthPolicy> {
 
 /// The properties of an `AWS::VpcLattice::DomainVerification` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-domainverification.html)).
 ///
+/// Creates a Lattice Domain Verification
+///
 /// [`DomainVerification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainVerification {
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-domainverification.html#cfn-vpclattice-domainverification-domainname)): string, required, create-only (changing it replaces the resource). Length: 3 to 255 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-domainverification.html#cfn-vpclattice-domainverification-tags)): list of (object [`DomainVerificationTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DomainVerificationTag>>>,
 }
@@ -220,25 +226,27 @@ impl ResourceRef<DomainVerification> {
 
 /// The properties of an `AWS::VpcLattice::Listener` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html)).
 ///
+/// Creates a listener for a service. Before you start using your Amazon VPC Lattice service, you must add one or more listeners. A listener is a process that checks for connection requests to your services.
+///
 /// [`Listener::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listener {
-    /// `DefaultAction`: required.
+    /// `DefaultAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html#cfn-vpclattice-listener-defaultaction)): object [`DefaultAction`], required.
     #[serde(rename = "DefaultAction")]
     pub default_action: DefaultAction,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html#cfn-vpclattice-listener-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!listener-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$`. Length: 3 to 63 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Port`: optional, create-only (changing it replaces the resource).
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html#cfn-vpclattice-listener-port)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: required, create-only (changing it replaces the resource).
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html#cfn-vpclattice-listener-protocol)): [`ListenerProtocol`], one of `HTTP`, `HTTPS`, `TLS_PASSTHROUGH`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Protocol")]
     pub protocol: Value<ListenerProtocol>,
-    /// `ServiceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ServiceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html#cfn-vpclattice-listener-serviceidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^((svc-[0-9a-z]{17})|(arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:service/svc-[0-9a-z]{17}))$`. Length: 21 to 2048 characters.
     #[serde(rename = "ServiceIdentifier", skip_serializing_if = "Option::is_none")]
     pub service_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html#cfn-vpclattice-listener-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -335,61 +343,63 @@ impl ResourceRef<Listener> {
 
 /// The properties of an `AWS::VpcLattice::ResourceConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html)).
 ///
+/// VpcLattice ResourceConfiguration CFN resource
+///
 /// [`ResourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceConfiguration {
-    /// `AllowAssociationToSharableServiceNetwork`: optional.
+    /// `AllowAssociationToSharableServiceNetwork` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-allowassociationtosharableservicenetwork)): boolean, optional.
     #[serde(
         rename = "AllowAssociationToSharableServiceNetwork",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_association_to_sharable_service_network: Option<Value<bool>>,
-    /// `CustomDomainName`: optional, create-only (changing it replaces the resource).
+    /// `CustomDomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-customdomainname)): string, optional, create-only (changing it replaces the resource). Length: 3 to 255 characters.
     #[serde(rename = "CustomDomainName", skip_serializing_if = "Option::is_none")]
     pub custom_domain_name: Option<Value<String>>,
-    /// `DomainVerificationId`: optional, create-only (changing it replaces the resource).
+    /// `DomainVerificationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-domainverificationid)): string, optional, create-only (changing it replaces the resource). Pattern: `^dv-[a-fA-F0-9]{17}$`. Length: 20 to 20 characters.
     #[serde(
         rename = "DomainVerificationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_verification_id: Option<Value<String>>,
-    /// `GroupDomain`: optional, create-only (changing it replaces the resource).
+    /// `GroupDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-groupdomain)): string, optional, create-only (changing it replaces the resource). Length: 3 to 255 characters.
     #[serde(rename = "GroupDomain", skip_serializing_if = "Option::is_none")]
     pub group_domain: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-name)): string, required. Pattern: `^(?!rcfg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$`. Length: 3 to 40 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PortRanges`: optional.
+    /// `PortRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-portranges)): list of (string), optional. Each item: Pattern: `^((\d{1,5}\-\d{1,5})|(\d+))$`. Each item: Length: 1 to 11 characters.
     #[serde(rename = "PortRanges", skip_serializing_if = "Option::is_none")]
     pub port_ranges: Option<Value<Vec<Value<String>>>>,
-    /// `ProtocolType`: optional, create-only (changing it replaces the resource).
+    /// `ProtocolType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-protocoltype)): [`ProtocolType`], one of `TCP`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProtocolType", skip_serializing_if = "Option::is_none")]
     pub protocol_type: Option<Value<ProtocolType>>,
-    /// `ResourceConfigurationAuthType`: optional, create-only (changing it replaces the resource).
+    /// `ResourceConfigurationAuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-resourceconfigurationauthtype)): [`ResourceConfigurationAuthType`], one of `NONE`, `AWS_IAM`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ResourceConfigurationAuthType",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_configuration_auth_type: Option<Value<ResourceConfigurationAuthType>>,
-    /// `ResourceConfigurationDefinition`: optional.
+    /// `ResourceConfigurationDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-resourceconfigurationdefinition)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ResourceConfigurationDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_configuration_definition: Option<Json>,
-    /// `ResourceConfigurationGroupId`: optional.
+    /// `ResourceConfigurationGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-resourceconfigurationgroupid)): string, optional. Pattern: `^rcfg-[0-9a-z]{17}$`. Length: 22 to 22 characters.
     #[serde(
         rename = "ResourceConfigurationGroupId",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_configuration_group_id: Option<Value<String>>,
-    /// `ResourceConfigurationType`: required, create-only (changing it replaces the resource).
+    /// `ResourceConfigurationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-resourceconfigurationtype)): [`ResourceConfigurationType`], one of `GROUP`, `CHILD`, `SINGLE`, `ARN`, `CIDR`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceConfigurationType")]
     pub resource_configuration_type: Value<ResourceConfigurationType>,
-    /// `ResourceGatewayId`: optional, create-only (changing it replaces the resource).
+    /// `ResourceGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-resourcegatewayid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceGatewayId", skip_serializing_if = "Option::is_none")]
     pub resource_gateway_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html#cfn-vpclattice-resourceconfiguration-tags)): list of (object [`DomainVerificationTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DomainVerificationTag>>>,
 }
@@ -553,37 +563,45 @@ impl ResourceRef<ResourceConfiguration> {
 
 /// The properties of an `AWS::VpcLattice::ResourceGateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html)).
 ///
+/// Creates a resource gateway for a service.
+///
 /// [`ResourceGateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceGateway {
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-ipaddresstype)): [`ResourceGatewayIpAddressType`], one of `IPV4`, `IPV6`, `DUALSTACK`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<ResourceGatewayIpAddressType>>,
-    /// `Ipv4AddressesPerEni`: optional.
+    /// The number of IPv4 addresses to allocate per ENI for the resource gateway
+    ///
+    /// `Ipv4AddressesPerEni` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-ipv4addressespereni)): integer, optional. Range: 1 to 62.
     #[serde(
         rename = "Ipv4AddressesPerEni",
         skip_serializing_if = "Option::is_none"
     )]
     pub ipv4_addresses_per_eni: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!rgw-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$`. Length: 3 to 40 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceConfigDnsResolution`: optional, create-only (changing it replaces the resource).
+    /// `ResourceConfigDnsResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-resourceconfigdnsresolution)): [`ResourceConfigDnsResolution`], one of `IN_VPC`, `PUBLIC`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ResourceConfigDnsResolution",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_config_dns_resolution: Option<Value<ResourceConfigDnsResolution>>,
-    /// `SecurityGroupIds`: optional.
+    /// The ID of one or more security groups to associate with the endpoint network interface.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-securitygroupids)): list of (string), optional. Each item: Pattern: `^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$`. Each item: Length: 5 to 200 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required, create-only (changing it replaces the resource).
+    /// The ID of one or more subnets in which to create an endpoint network interface.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-subnetids)): list of (string), required, create-only (changing it replaces the resource). Each item: Length: 5 to 200 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-tags)): list of (object [`DomainVerificationTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DomainVerificationTag>>>,
-    /// `VpcIdentifier`: required, create-only (changing it replaces the resource).
+    /// `VpcIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html#cfn-vpclattice-resourcegateway-vpcidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$`. Length: 5 to 50 characters.
     #[serde(rename = "VpcIdentifier")]
     pub vpc_identifier: Value<String>,
 }
@@ -694,13 +712,15 @@ impl ResourceRef<ResourceGateway> {
 
 /// The properties of an `AWS::VpcLattice::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcepolicy.html)).
 ///
+/// Retrieves information about the resource policy. The resource policy is an IAM policy created by AWS RAM on behalf of the resource owner when they share a resource.
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcepolicy.html#cfn-vpclattice-resourcepolicy-policy)): JSON (the schema allows several shapes, or none), required. Pattern: `^.*\S.*$`. Length: 1 to 10000 characters.
     #[serde(rename = "Policy")]
     pub policy: Json,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcepolicy.html#cfn-vpclattice-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc)|(resourceconfiguration/rcfg))-[0-9a-z]{17}$`. Length: 20 to 200 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -735,28 +755,30 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::VpcLattice::Rule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html)).
 ///
+/// Creates a listener rule. Each listener has a default rule for checking connection requests, but you can define additional rules. Each rule consists of a priority, one or more actions, and one or more conditions.
+///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html#cfn-vpclattice-rule-action)): object [`Action`], required.
     #[serde(rename = "Action")]
     pub action: Action,
-    /// `ListenerIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ListenerIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html#cfn-vpclattice-rule-listeneridentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^((listener-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}))$`. Length: 20 to 2048 characters.
     #[serde(rename = "ListenerIdentifier", skip_serializing_if = "Option::is_none")]
     pub listener_identifier: Option<Value<String>>,
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html#cfn-vpclattice-rule-match)): object [`Match`], required.
     #[serde(rename = "Match")]
     pub match_: Match,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html#cfn-vpclattice-rule-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!rule-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$`. Length: 3 to 63 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html#cfn-vpclattice-rule-priority)): integer, required. Range: 1 to 2000.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `ServiceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ServiceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html#cfn-vpclattice-rule-serviceidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^((svc-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}))$`. Length: 20 to 2048 characters.
     #[serde(rename = "ServiceIdentifier", skip_serializing_if = "Option::is_none")]
     pub service_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html#cfn-vpclattice-rule-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -847,25 +869,27 @@ impl ResourceRef<Rule> {
 
 /// The properties of an `AWS::VpcLattice::Service` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html)).
 ///
+/// A service is any software application that can run on instances containers, or serverless functions within an account or virtual private cloud (VPC).
+///
 /// Every property is optional: start from [`Service::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Service {
-    /// `AuthType`: optional.
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html#cfn-vpclattice-service-authtype)): [`AuthType`], one of `NONE`, `AWS_IAM`, optional.
     #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<Value<AuthType>>,
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html#cfn-vpclattice-service-certificatearn)): string, optional. Pattern: `^(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:certificate/[0-9a-z-]+)?$`. Length: at most 2048 characters.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `CustomDomainName`: optional, create-only (changing it replaces the resource).
+    /// `CustomDomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html#cfn-vpclattice-service-customdomainname)): string, optional, create-only (changing it replaces the resource). Length: 3 to 255 characters.
     #[serde(rename = "CustomDomainName", skip_serializing_if = "Option::is_none")]
     pub custom_domain_name: Option<Value<String>>,
-    /// `IdleTimeoutSeconds`: optional.
+    /// `IdleTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html#cfn-vpclattice-service-idletimeoutseconds)): integer, optional. Range: 60 to 600.
     #[serde(rename = "IdleTimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub idle_timeout_seconds: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html#cfn-vpclattice-service-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$`. Length: 3 to 40 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html#cfn-vpclattice-service-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -978,19 +1002,21 @@ impl ResourceRef<Service> {
 
 /// The properties of an `AWS::VpcLattice::ServiceNetwork` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetwork.html)).
 ///
+/// A service network is a logical boundary for a collection of services. You can associate services and VPCs with a service network.
+///
 /// Every property is optional: start from [`ServiceNetwork::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceNetwork {
-    /// `AuthType`: optional.
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetwork.html#cfn-vpclattice-servicenetwork-authtype)): [`AuthType`], one of `NONE`, `AWS_IAM`, optional.
     #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<Value<AuthType>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetwork.html#cfn-vpclattice-servicenetwork-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$`. Length: 3 to 63 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SharingConfig`: optional, create-only (changing it replaces the resource).
+    /// `SharingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetwork.html#cfn-vpclattice-servicenetwork-sharingconfig)): object [`SharingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SharingConfig", skip_serializing_if = "Option::is_none")]
     pub sharing_config: Option<SharingConfig>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetwork.html#cfn-vpclattice-servicenetwork-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1072,22 +1098,24 @@ impl ResourceRef<ServiceNetwork> {
 
 /// The properties of an `AWS::VpcLattice::ServiceNetworkResourceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkresourceassociation.html)).
 ///
+/// VpcLattice ServiceNetworkResourceAssociation CFN resource
+///
 /// Every property is optional: start from [`ServiceNetworkResourceAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceNetworkResourceAssociation {
-    /// `PrivateDnsEnabled`: optional, create-only (changing it replaces the resource).
+    /// `PrivateDnsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkresourceassociation.html#cfn-vpclattice-servicenetworkresourceassociation-privatednsenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PrivateDnsEnabled", skip_serializing_if = "Option::is_none")]
     pub private_dns_enabled: Option<Value<bool>>,
-    /// `ResourceConfigurationId`: optional, create-only (changing it replaces the resource).
+    /// `ResourceConfigurationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkresourceassociation.html#cfn-vpclattice-servicenetworkresourceassociation-resourceconfigurationid)): string, optional, create-only (changing it replaces the resource). Pattern: `^rcfg-[0-9a-z]{17}$`. Length: 17 to 2048 characters.
     #[serde(
         rename = "ResourceConfigurationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_configuration_id: Option<Value<String>>,
-    /// `ServiceNetworkId`: optional, create-only (changing it replaces the resource).
+    /// `ServiceNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkresourceassociation.html#cfn-vpclattice-servicenetworkresourceassociation-servicenetworkid)): string, optional, create-only (changing it replaces the resource). Pattern: `^((sn-[0-9a-z]{17})|(arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:servicenetwork/sn-[0-9a-z]{17}))$`. Length: 3 to 2048 characters.
     #[serde(rename = "ServiceNetworkId", skip_serializing_if = "Option::is_none")]
     pub service_network_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkresourceassociation.html#cfn-vpclattice-servicenetworkresourceassociation-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1163,19 +1191,21 @@ impl ResourceRef<ServiceNetworkResourceAssociation> {
 
 /// The properties of an `AWS::VpcLattice::ServiceNetworkServiceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkserviceassociation.html)).
 ///
+/// Associates a service with a service network.
+///
 /// Every property is optional: start from [`ServiceNetworkServiceAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceNetworkServiceAssociation {
-    /// `ServiceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ServiceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkserviceassociation.html#cfn-vpclattice-servicenetworkserviceassociation-serviceidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^((svc-[0-9a-z]{17})|(arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:service/svc-[0-9a-z]{17}))$`. Length: 20 to 2048 characters.
     #[serde(rename = "ServiceIdentifier", skip_serializing_if = "Option::is_none")]
     pub service_identifier: Option<Value<String>>,
-    /// `ServiceNetworkIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ServiceNetworkIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkserviceassociation.html#cfn-vpclattice-servicenetworkserviceassociation-servicenetworkidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^((sn-[0-9a-z]{17})|(arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:servicenetwork/sn-[0-9a-z]{17}))$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "ServiceNetworkIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_network_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkserviceassociation.html#cfn-vpclattice-servicenetworkserviceassociation-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1290,28 +1320,30 @@ impl ResourceRef<ServiceNetworkServiceAssociation> {
 
 /// The properties of an `AWS::VpcLattice::ServiceNetworkVpcAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html)).
 ///
+/// Associates a VPC with a service network.
+///
 /// Every property is optional: start from [`ServiceNetworkVpcAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceNetworkVpcAssociation {
-    /// `DnsOptions`: optional.
+    /// `DnsOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html#cfn-vpclattice-servicenetworkvpcassociation-dnsoptions)): object [`DnsOptions`], optional.
     #[serde(rename = "DnsOptions", skip_serializing_if = "Option::is_none")]
     pub dns_options: Option<DnsOptions>,
-    /// `PrivateDnsEnabled`: optional.
+    /// `PrivateDnsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html#cfn-vpclattice-servicenetworkvpcassociation-privatednsenabled)): boolean, optional.
     #[serde(rename = "PrivateDnsEnabled", skip_serializing_if = "Option::is_none")]
     pub private_dns_enabled: Option<Value<bool>>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html#cfn-vpclattice-servicenetworkvpcassociation-securitygroupids)): list of (string), optional. Each item: Pattern: `^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$`. Each item: Length: 0 to 200 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ServiceNetworkIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ServiceNetworkIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html#cfn-vpclattice-servicenetworkvpcassociation-servicenetworkidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^((sn-[0-9a-z]{17})|(arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:servicenetwork/sn-[0-9a-z]{17}))$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "ServiceNetworkIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_network_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html#cfn-vpclattice-servicenetworkvpcassociation-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `VpcIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html#cfn-vpclattice-servicenetworkvpcassociation-vpcidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$`. Length: 5 to 2048 characters.
     #[serde(rename = "VpcIdentifier", skip_serializing_if = "Option::is_none")]
     pub vpc_identifier: Option<Value<String>>,
 }
@@ -1429,22 +1461,24 @@ impl ResourceRef<ServiceNetworkVpcAssociation> {
 
 /// The properties of an `AWS::VpcLattice::TargetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html)).
 ///
+/// A target group is a collection of targets, or compute resources, that run your application or service. A target group can only be used by a single service.
+///
 /// [`TargetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetGroup {
-    /// `Config`: optional.
+    /// `Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html#cfn-vpclattice-targetgroup-config)): object [`TargetGroupConfig`], optional.
     #[serde(rename = "Config", skip_serializing_if = "Option::is_none")]
     pub config: Option<TargetGroupConfig>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html#cfn-vpclattice-targetgroup-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!tg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$`. Length: 3 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html#cfn-vpclattice-targetgroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Targets`: optional.
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html#cfn-vpclattice-targetgroup-targets)): list of (object [`Target`]), optional. Items: 0 to 100.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Value<Vec<Target>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html#cfn-vpclattice-targetgroup-type)): [`Type`], one of `IP`, `LAMBDA`, `INSTANCE`, `ALB`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -1548,15 +1582,15 @@ impl ResourceRef<TargetGroup> {
 
 /// The `Action` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Rule` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-action.html).
 ///
 /// Every property is optional: start from [`Action::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Action {
-    /// `FixedResponse`: optional.
+    /// `FixedResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-action.html#cfn-vpclattice-rule-action-fixedresponse)): object [`FixedResponse`], optional.
     #[serde(rename = "FixedResponse", skip_serializing_if = "Option::is_none")]
     pub fixed_response: Option<FixedResponse>,
-    /// `Forward`: optional.
+    /// `Forward` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-action.html#cfn-vpclattice-rule-action-forward)): object [`Forward`], optional.
     #[serde(rename = "Forward", skip_serializing_if = "Option::is_none")]
     pub forward: Option<Forward>,
 }
@@ -1614,15 +1648,15 @@ impl Walk for AuthType {
 
 /// The `DefaultAction` property type of [`Listener`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html).
+/// AWS reference: [`AWS::VpcLattice::Listener` `DefaultAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-defaultaction.html).
 ///
 /// Every property is optional: start from [`DefaultAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefaultAction {
-    /// `FixedResponse`: optional.
+    /// `FixedResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-defaultaction.html#cfn-vpclattice-listener-defaultaction-fixedresponse)): object [`FixedResponse`], optional.
     #[serde(rename = "FixedResponse", skip_serializing_if = "Option::is_none")]
     pub fixed_response: Option<FixedResponse>,
-    /// `Forward`: optional.
+    /// `Forward` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-defaultaction.html#cfn-vpclattice-listener-defaultaction-forward)): object [`Forward`], optional.
     #[serde(rename = "Forward", skip_serializing_if = "Option::is_none")]
     pub forward: Option<Forward>,
 }
@@ -1660,18 +1694,18 @@ impl Walk for DefaultAction {
 
 /// The `DnsOptions` property type of [`ServiceNetworkVpcAssociation`].
 ///
-/// AWS reference: [`AWS::VpcLattice::ServiceNetworkVpcAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html).
+/// AWS reference: [`AWS::VpcLattice::ServiceNetworkVpcAssociation` `DnsOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetworkvpcassociation-dnsoptions.html).
 ///
 /// Every property is optional: start from [`DnsOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DnsOptions {
-    /// `PrivateDnsPreference`: optional.
+    /// `PrivateDnsPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetworkvpcassociation-dnsoptions.html#cfn-vpclattice-servicenetworkvpcassociation-dnsoptions-privatednspreference)): [`PrivateDnsPreference`], one of `VERIFIED_DOMAINS_ONLY`, `ALL_DOMAINS`, `VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS`, `SPECIFIED_DOMAINS_ONLY`, optional.
     #[serde(
         rename = "PrivateDnsPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_dns_preference: Option<Value<PrivateDnsPreference>>,
-    /// `PrivateDnsSpecifiedDomains`: optional.
+    /// `PrivateDnsSpecifiedDomains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetworkvpcassociation-dnsoptions.html#cfn-vpclattice-servicenetworkvpcassociation-dnsoptions-privatednsspecifieddomains)): list of (string), optional. Items: 1 to 10. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "PrivateDnsSpecifiedDomains",
         skip_serializing_if = "Option::is_none"
@@ -1715,15 +1749,15 @@ impl Walk for DnsOptions {
 
 /// The `Tag` property type of [`DomainVerification`], [`ResourceConfiguration`] and [`ResourceGateway`].
 ///
-/// AWS reference: [`AWS::VpcLattice::DomainVerification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-domainverification.html), [`AWS::VpcLattice::ResourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourceconfiguration.html), [`AWS::VpcLattice::ResourceGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-resourcegateway.html).
+/// AWS reference: [`AWS::VpcLattice::DomainVerification` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-domainverification-tag.html), [`AWS::VpcLattice::ResourceConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-resourceconfiguration-tag.html), [`AWS::VpcLattice::ResourceGateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-resourcegateway-tag.html).
 ///
 /// [`DomainVerificationTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainVerificationTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-domainverification-tag.html#cfn-vpclattice-domainverification-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-domainverification-tag.html#cfn-vpclattice-domainverification-tag-value)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1758,12 +1792,12 @@ impl Walk for DomainVerificationTag {
 
 /// The `FixedResponse` property type of [`Listener`] and [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html), [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Listener` `FixedResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-fixedresponse.html), [`AWS::VpcLattice::Rule` `FixedResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-fixedresponse.html).
 ///
 /// Every property is required: [`FixedResponse::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FixedResponse {
-    /// `StatusCode`: required.
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-fixedresponse.html#cfn-vpclattice-listener-fixedresponse-statuscode)): integer, required. Range: 100 to 599.
     #[serde(rename = "StatusCode")]
     pub status_code: Value<i64>,
 }
@@ -1789,12 +1823,12 @@ impl Walk for FixedResponse {
 
 /// The `Forward` property type of [`Listener`] and [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html), [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Listener` `Forward`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-forward.html), [`AWS::VpcLattice::Rule` `Forward`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-forward.html).
 ///
 /// Every property is required: [`Forward::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Forward {
-    /// `TargetGroups`: required.
+    /// `TargetGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-forward.html#cfn-vpclattice-listener-forward-targetgroups)): list of (object [`WeightedTargetGroup`]), required. Items: 1 to 10.
     #[serde(rename = "TargetGroups")]
     pub target_groups: Value<Vec<WeightedTargetGroup>>,
 }
@@ -1820,18 +1854,18 @@ impl Walk for Forward {
 
 /// The `HeaderMatch` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Rule` `HeaderMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatch.html).
 ///
 /// [`HeaderMatch::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HeaderMatch {
-    /// `CaseSensitive`: optional.
+    /// `CaseSensitive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatch.html#cfn-vpclattice-rule-headermatch-casesensitive)): boolean, optional.
     #[serde(rename = "CaseSensitive", skip_serializing_if = "Option::is_none")]
     pub case_sensitive: Option<Value<bool>>,
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatch.html#cfn-vpclattice-rule-headermatch-match)): object [`HeaderMatchType`], required.
     #[serde(rename = "Match")]
     pub match_: HeaderMatchType,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatch.html#cfn-vpclattice-rule-headermatch-name)): string, required. Length: 1 to 40 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1869,18 +1903,18 @@ impl Walk for HeaderMatch {
 
 /// The `HeaderMatchType` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Rule` `HeaderMatchType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatchtype.html).
 ///
 /// Every property is optional: start from [`HeaderMatchType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HeaderMatchType {
-    /// `Contains`: optional.
+    /// `Contains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatchtype.html#cfn-vpclattice-rule-headermatchtype-contains)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Contains", skip_serializing_if = "Option::is_none")]
     pub contains: Option<Value<String>>,
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatchtype.html#cfn-vpclattice-rule-headermatchtype-exact)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-headermatchtype.html#cfn-vpclattice-rule-headermatchtype-prefix)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -1926,48 +1960,48 @@ impl Walk for HeaderMatchType {
 
 /// The `HealthCheckConfig` property type of [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::VpcLattice::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html).
+/// AWS reference: [`AWS::VpcLattice::TargetGroup` `HealthCheckConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html).
 ///
 /// Every property is optional: start from [`HealthCheckConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HealthCheckConfig {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `HealthCheckIntervalSeconds`: optional.
+    /// `HealthCheckIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-healthcheckintervalseconds)): integer, optional. Range: 5 to 300.
     #[serde(
         rename = "HealthCheckIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_interval_seconds: Option<Value<i64>>,
-    /// `HealthCheckTimeoutSeconds`: optional.
+    /// `HealthCheckTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-healthchecktimeoutseconds)): integer, optional. Range: 1 to 120.
     #[serde(
         rename = "HealthCheckTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_timeout_seconds: Option<Value<i64>>,
-    /// `HealthyThresholdCount`: optional.
+    /// `HealthyThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-healthythresholdcount)): integer, optional. Range: 2 to 10.
     #[serde(
         rename = "HealthyThresholdCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub healthy_threshold_count: Option<Value<i64>>,
-    /// `Matcher`: optional.
+    /// `Matcher` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-matcher)): object [`Matcher`], optional.
     #[serde(rename = "Matcher", skip_serializing_if = "Option::is_none")]
     pub matcher: Option<Matcher>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-path)): string, optional. Pattern: `(^/[a-zA-Z0-9@:%_+.~#?&/=-]*$|(^$))`. Length: 0 to 2048 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-port)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: optional.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-protocol)): [`HealthCheckConfigProtocol`], one of `HTTP`, `HTTPS`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<HealthCheckConfigProtocol>>,
-    /// `ProtocolVersion`: optional.
+    /// `ProtocolVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-protocolversion)): [`HealthCheckConfigProtocolVersion`], one of `HTTP1`, `HTTP2`, optional.
     #[serde(rename = "ProtocolVersion", skip_serializing_if = "Option::is_none")]
     pub protocol_version: Option<Value<HealthCheckConfigProtocolVersion>>,
-    /// `UnhealthyThresholdCount`: optional.
+    /// `UnhealthyThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-healthcheckconfig.html#cfn-vpclattice-targetgroup-healthcheckconfig-unhealthythresholdcount)): integer, optional. Range: 2 to 10.
     #[serde(
         rename = "UnhealthyThresholdCount",
         skip_serializing_if = "Option::is_none"
@@ -2115,18 +2149,18 @@ impl Walk for HealthCheckConfigProtocolVersion {
 
 /// The `HttpMatch` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Rule` `HttpMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-httpmatch.html).
 ///
 /// Every property is optional: start from [`HttpMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpMatch {
-    /// `HeaderMatches`: optional.
+    /// `HeaderMatches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-httpmatch.html#cfn-vpclattice-rule-httpmatch-headermatches)): list of (object [`HeaderMatch`]), optional. Items: at most 5.
     #[serde(rename = "HeaderMatches", skip_serializing_if = "Option::is_none")]
     pub header_matches: Option<Value<Vec<HeaderMatch>>>,
-    /// `Method`: optional.
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-httpmatch.html#cfn-vpclattice-rule-httpmatch-method)): [`Method`], one of `CONNECT`, `DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST`, `PUT`, `TRACE`, optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Value<Method>>,
-    /// `PathMatch`: optional.
+    /// `PathMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-httpmatch.html#cfn-vpclattice-rule-httpmatch-pathmatch)): object [`PathMatch`], optional.
     #[serde(rename = "PathMatch", skip_serializing_if = "Option::is_none")]
     pub path_match: Option<PathMatch>,
 }
@@ -2215,12 +2249,12 @@ impl Walk for ListenerProtocol {
 
 /// The `Match` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Rule` `Match`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-match.html).
 ///
 /// Every property is required: [`Match::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Match {
-    /// `HttpMatch`: required.
+    /// `HttpMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-match.html#cfn-vpclattice-rule-match-httpmatch)): object [`HttpMatch`], required.
     #[serde(rename = "HttpMatch")]
     pub http_match: HttpMatch,
 }
@@ -2246,12 +2280,12 @@ impl Walk for Match {
 
 /// The `Matcher` property type of [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::VpcLattice::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html).
+/// AWS reference: [`AWS::VpcLattice::TargetGroup` `Matcher`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-matcher.html).
 ///
 /// Every property is required: [`Matcher::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Matcher {
-    /// `HttpCode`: required.
+    /// `HttpCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-matcher.html#cfn-vpclattice-targetgroup-matcher-httpcode)): string, required. Pattern: `^[0-9-,]+$`. Length: 3 to 2000 characters.
     #[serde(rename = "HttpCode")]
     pub http_code: Value<String>,
 }
@@ -2315,15 +2349,15 @@ impl Walk for Method {
 
 /// The `PathMatch` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Rule` `PathMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-pathmatch.html).
 ///
 /// [`PathMatch::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PathMatch {
-    /// `CaseSensitive`: optional.
+    /// `CaseSensitive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-pathmatch.html#cfn-vpclattice-rule-pathmatch-casesensitive)): boolean, optional.
     #[serde(rename = "CaseSensitive", skip_serializing_if = "Option::is_none")]
     pub case_sensitive: Option<Value<bool>>,
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-pathmatch.html#cfn-vpclattice-rule-pathmatch-match)): object [`PathMatchType`], required.
     #[serde(rename = "Match")]
     pub match_: PathMatchType,
 }
@@ -2358,15 +2392,15 @@ impl Walk for PathMatch {
 
 /// The `PathMatchType` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Rule` `PathMatchType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-pathmatchtype.html).
 ///
 /// Every property is optional: start from [`PathMatchType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PathMatchType {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-pathmatchtype.html#cfn-vpclattice-rule-pathmatchtype-exact)): string, optional. Pattern: `^\/[a-zA-Z0-9@:%_+.~#?&\/=-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-pathmatchtype.html#cfn-vpclattice-rule-pathmatchtype-prefix)): string, optional. Pattern: `^\/[a-zA-Z0-9@:%_+.~#?&\/=-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -2559,12 +2593,12 @@ impl Walk for ServiceNetworkLogType {
 
 /// The `SharingConfig` property type of [`ServiceNetwork`].
 ///
-/// AWS reference: [`AWS::VpcLattice::ServiceNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetwork.html).
+/// AWS reference: [`AWS::VpcLattice::ServiceNetwork` `SharingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetwork-sharingconfig.html).
 ///
 /// Every property is required: [`SharingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SharingConfig {
-    /// `enabled`: required.
+    /// `enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetwork-sharingconfig.html#cfn-vpclattice-servicenetwork-sharingconfig-enabled)): boolean, required.
     #[serde(rename = "enabled")]
     pub enabled: Value<bool>,
 }
@@ -2590,15 +2624,15 @@ impl Walk for SharingConfig {
 
 /// The `Tag` property type of [`AccessLogSubscription`], [`Listener`], [`Rule`], [`Service`], [`ServiceNetwork`], [`ServiceNetworkResourceAssociation`], [`ServiceNetworkServiceAssociation`], [`ServiceNetworkVpcAssociation`] and [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::VpcLattice::AccessLogSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-accesslogsubscription.html), [`AWS::VpcLattice::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html), [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html), [`AWS::VpcLattice::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-service.html), [`AWS::VpcLattice::ServiceNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetwork.html), [`AWS::VpcLattice::ServiceNetworkResourceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkresourceassociation.html), [`AWS::VpcLattice::ServiceNetworkServiceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkserviceassociation.html), [`AWS::VpcLattice::ServiceNetworkVpcAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-servicenetworkvpcassociation.html), [`AWS::VpcLattice::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html).
+/// AWS reference: [`AWS::VpcLattice::AccessLogSubscription` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-accesslogsubscription-tag.html), [`AWS::VpcLattice::Listener` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-tag.html), [`AWS::VpcLattice::Rule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-tag.html), [`AWS::VpcLattice::Service` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-service-tag.html), [`AWS::VpcLattice::ServiceNetwork` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetwork-tag.html), [`AWS::VpcLattice::ServiceNetworkResourceAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetworkresourceassociation-tag.html), [`AWS::VpcLattice::ServiceNetworkServiceAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetworkserviceassociation-tag.html), [`AWS::VpcLattice::ServiceNetworkVpcAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-servicenetworkvpcassociation-tag.html), [`AWS::VpcLattice::TargetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-accesslogsubscription-tag.html#cfn-vpclattice-accesslogsubscription-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-accesslogsubscription-tag.html#cfn-vpclattice-accesslogsubscription-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2627,15 +2661,15 @@ impl Walk for Tag {
 
 /// The `Target` property type of [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::VpcLattice::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html).
+/// AWS reference: [`AWS::VpcLattice::TargetGroup` `Target`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-target.html).
 ///
 /// [`Target::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Target {
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-target.html#cfn-vpclattice-targetgroup-target-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-target.html#cfn-vpclattice-targetgroup-target-port)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
 }
@@ -2670,33 +2704,33 @@ impl Walk for Target {
 
 /// The `TargetGroupConfig` property type of [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::VpcLattice::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-targetgroup.html).
+/// AWS reference: [`AWS::VpcLattice::TargetGroup` `TargetGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html).
 ///
 /// Every property is optional: start from [`TargetGroupConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetGroupConfig {
-    /// `HealthCheck`: optional.
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html#cfn-vpclattice-targetgroup-targetgroupconfig-healthcheck)): object [`HealthCheckConfig`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheckConfig>,
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html#cfn-vpclattice-targetgroup-targetgroupconfig-ipaddresstype)): [`TargetGroupConfigIpAddressType`], one of `IPV4`, `IPV6`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<TargetGroupConfigIpAddressType>>,
-    /// `LambdaEventStructureVersion`: optional, create-only (changing it replaces the resource).
+    /// `LambdaEventStructureVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html#cfn-vpclattice-targetgroup-targetgroupconfig-lambdaeventstructureversion)): [`LambdaEventStructureVersion`], one of `V1`, `V2`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "LambdaEventStructureVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_event_structure_version: Option<Value<LambdaEventStructureVersion>>,
-    /// `Port`: optional, create-only (changing it replaces the resource).
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html#cfn-vpclattice-targetgroup-targetgroupconfig-port)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: optional, create-only (changing it replaces the resource).
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html#cfn-vpclattice-targetgroup-targetgroupconfig-protocol)): [`TargetGroupConfigProtocol`], one of `HTTP`, `HTTPS`, `TCP`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<TargetGroupConfigProtocol>>,
-    /// `ProtocolVersion`: optional, create-only (changing it replaces the resource).
+    /// `ProtocolVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html#cfn-vpclattice-targetgroup-targetgroupconfig-protocolversion)): [`TargetGroupConfigProtocolVersion`], one of `HTTP1`, `HTTP2`, `GRPC`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProtocolVersion", skip_serializing_if = "Option::is_none")]
     pub protocol_version: Option<Value<TargetGroupConfigProtocolVersion>>,
-    /// `VpcIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `VpcIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-targetgroup-targetgroupconfig.html#cfn-vpclattice-targetgroup-targetgroupconfig-vpcidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$`. Length: 5 to 2048 characters.
     #[serde(rename = "VpcIdentifier", skip_serializing_if = "Option::is_none")]
     pub vpc_identifier: Option<Value<String>>,
 }
@@ -2875,15 +2909,15 @@ impl Walk for Type {
 
 /// The `WeightedTargetGroup` property type of [`Listener`] and [`Rule`].
 ///
-/// AWS reference: [`AWS::VpcLattice::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-listener.html), [`AWS::VpcLattice::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-vpclattice-rule.html).
+/// AWS reference: [`AWS::VpcLattice::Listener` `WeightedTargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-weightedtargetgroup.html), [`AWS::VpcLattice::Rule` `WeightedTargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-rule-weightedtargetgroup.html).
 ///
 /// [`WeightedTargetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeightedTargetGroup {
-    /// `TargetGroupIdentifier`: required.
+    /// `TargetGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-weightedtargetgroup.html#cfn-vpclattice-listener-weightedtargetgroup-targetgroupidentifier)): string, required. Pattern: `^((tg-[0-9a-z]{17})|(arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:targetgroup/tg-[0-9a-z]{17}))$`. Length: 20 to 2048 characters.
     #[serde(rename = "TargetGroupIdentifier")]
     pub target_group_identifier: Value<String>,
-    /// `Weight`: optional.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-vpclattice-listener-weightedtargetgroup.html#cfn-vpclattice-listener-weightedtargetgroup-weight)): integer, optional. Range: 0 to 999.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }

@@ -9,13 +9,15 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WAF::ByteMatchSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-bytematchset.html)).
 ///
+/// Resource Type definition for AWS::WAF::ByteMatchSet
+///
 /// [`ByteMatchSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ByteMatchSet {
-    /// `ByteMatchTuples`: optional.
+    /// `ByteMatchTuples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-bytematchset.html#cfn-waf-bytematchset-bytematchtuples)): list of (object [`ByteMatchTuple`]), optional.
     #[serde(rename = "ByteMatchTuples", skip_serializing_if = "Option::is_none")]
     pub byte_match_tuples: Option<Value<Vec<ByteMatchTuple>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-bytematchset.html#cfn-waf-bytematchset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -63,13 +65,15 @@ impl ResourceRef<ByteMatchSet> {
 
 /// The properties of an `AWS::WAF::IPSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-ipset.html)).
 ///
+/// Resource Type definition for AWS::WAF::IPSet
+///
 /// [`IpSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSet {
-    /// `IPSetDescriptors`: optional.
+    /// `IPSetDescriptors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-ipset.html#cfn-waf-ipset-ipsetdescriptors)): list of (object [`IpSetDescriptor`]), optional.
     #[serde(rename = "IPSetDescriptors", skip_serializing_if = "Option::is_none")]
     pub ip_set_descriptors: Option<Value<Vec<IpSetDescriptor>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-ipset.html#cfn-waf-ipset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -117,16 +121,18 @@ impl ResourceRef<IpSet> {
 
 /// The properties of an `AWS::WAF::Rule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-rule.html)).
 ///
+/// Resource Type definition for AWS::WAF::Rule
+///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `MetricName`: required, create-only (changing it replaces the resource).
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-rule.html#cfn-waf-rule-metricname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-rule.html#cfn-waf-rule-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Predicates`: optional.
+    /// `Predicates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-rule.html#cfn-waf-rule-predicates)): list of (object [`Predicate`]), optional.
     #[serde(rename = "Predicates", skip_serializing_if = "Option::is_none")]
     pub predicates: Option<Value<Vec<Predicate>>>,
 }
@@ -177,13 +183,15 @@ impl ResourceRef<Rule> {
 
 /// The properties of an `AWS::WAF::SizeConstraintSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sizeconstraintset.html)).
 ///
+/// Resource Type definition for AWS::WAF::SizeConstraintSet
+///
 /// Every property is required: [`SizeConstraintSet::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SizeConstraintSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sizeconstraintset.html#cfn-waf-sizeconstraintset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SizeConstraints`: required.
+    /// `SizeConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sizeconstraintset.html#cfn-waf-sizeconstraintset-sizeconstraints)): list of (object [`SizeConstraint`]), required.
     #[serde(rename = "SizeConstraints")]
     pub size_constraints: Value<Vec<SizeConstraint>>,
 }
@@ -228,13 +236,15 @@ impl ResourceRef<SizeConstraintSet> {
 
 /// The properties of an `AWS::WAF::SqlInjectionMatchSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sqlinjectionmatchset.html)).
 ///
+/// Resource Type definition for AWS::WAF::SqlInjectionMatchSet
+///
 /// [`SqlInjectionMatchSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlInjectionMatchSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sqlinjectionmatchset.html#cfn-waf-sqlinjectionmatchset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SqlInjectionMatchTuples`: optional.
+    /// `SqlInjectionMatchTuples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sqlinjectionmatchset.html#cfn-waf-sqlinjectionmatchset-sqlinjectionmatchtuples)): list of (object [`SqlInjectionMatchTuple`]), optional.
     #[serde(
         rename = "SqlInjectionMatchTuples",
         skip_serializing_if = "Option::is_none"
@@ -288,19 +298,21 @@ impl ResourceRef<SqlInjectionMatchSet> {
 
 /// The properties of an `AWS::WAF::WebACL` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-webacl.html)).
 ///
+/// Resource Type definition for AWS::WAF::WebACL
+///
 /// [`WebAcl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAcl {
-    /// `DefaultAction`: required.
+    /// `DefaultAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-webacl.html#cfn-waf-webacl-defaultaction)): object [`WafAction`], required.
     #[serde(rename = "DefaultAction")]
     pub default_action: WafAction,
-    /// `MetricName`: required, create-only (changing it replaces the resource).
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-webacl.html#cfn-waf-webacl-metricname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-webacl.html#cfn-waf-webacl-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Rules`: optional.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-webacl.html#cfn-waf-webacl-rules)): list of (object [`ActivatedRule`]), optional.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<ActivatedRule>>>,
 }
@@ -358,13 +370,15 @@ impl ResourceRef<WebAcl> {
 
 /// The properties of an `AWS::WAF::XssMatchSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-xssmatchset.html)).
 ///
+/// Resource Type definition for AWS::WAF::XssMatchSet
+///
 /// Every property is required: [`XssMatchSet::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct XssMatchSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-xssmatchset.html#cfn-waf-xssmatchset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `XssMatchTuples`: required.
+    /// `XssMatchTuples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-xssmatchset.html#cfn-waf-xssmatchset-xssmatchtuples)): list of (object [`XssMatchTuple`]), required.
     #[serde(rename = "XssMatchTuples")]
     pub xss_match_tuples: Value<Vec<XssMatchTuple>>,
 }
@@ -409,18 +423,18 @@ impl ResourceRef<XssMatchSet> {
 
 /// The `ActivatedRule` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAF::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-webacl.html).
+/// AWS reference: [`AWS::WAF::WebACL` `ActivatedRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-webacl-activatedrule.html).
 ///
 /// [`ActivatedRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActivatedRule {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-webacl-activatedrule.html#cfn-waf-webacl-activatedrule-action)): object [`WafAction`], optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<WafAction>,
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-webacl-activatedrule.html#cfn-waf-webacl-activatedrule-priority)): integer, required.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `RuleId`: required.
+    /// `RuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-webacl-activatedrule.html#cfn-waf-webacl-activatedrule-ruleid)): string, required.
     #[serde(rename = "RuleId")]
     pub rule_id: Value<String>,
 }
@@ -458,24 +472,24 @@ impl Walk for ActivatedRule {
 
 /// The `ByteMatchTuple` property type of [`ByteMatchSet`].
 ///
-/// AWS reference: [`AWS::WAF::ByteMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-bytematchset.html).
+/// AWS reference: [`AWS::WAF::ByteMatchSet` `ByteMatchTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-bytematchtuple.html).
 ///
 /// [`ByteMatchTuple::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ByteMatchTuple {
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-bytematchtuple.html#cfn-waf-bytematchset-bytematchtuple-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PositionalConstraint`: required.
+    /// `PositionalConstraint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-bytematchtuple.html#cfn-waf-bytematchset-bytematchtuple-positionalconstraint)): string, required.
     #[serde(rename = "PositionalConstraint")]
     pub positional_constraint: Value<String>,
-    /// `TargetString`: optional.
+    /// `TargetString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-bytematchtuple.html#cfn-waf-bytematchset-bytematchtuple-targetstring)): string, optional.
     #[serde(rename = "TargetString", skip_serializing_if = "Option::is_none")]
     pub target_string: Option<Value<String>>,
-    /// `TargetStringBase64`: optional.
+    /// `TargetStringBase64` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-bytematchtuple.html#cfn-waf-bytematchset-bytematchtuple-targetstringbase64)): string, optional.
     #[serde(rename = "TargetStringBase64", skip_serializing_if = "Option::is_none")]
     pub target_string_base64: Option<Value<String>>,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-bytematchtuple.html#cfn-waf-bytematchset-bytematchtuple-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }
@@ -529,15 +543,15 @@ impl Walk for ByteMatchTuple {
 
 /// The `FieldToMatch` property type of [`ByteMatchSet`], [`SizeConstraintSet`], [`SqlInjectionMatchSet`] and [`XssMatchSet`].
 ///
-/// AWS reference: [`AWS::WAF::ByteMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-bytematchset.html), [`AWS::WAF::SizeConstraintSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sizeconstraintset.html), [`AWS::WAF::SqlInjectionMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sqlinjectionmatchset.html), [`AWS::WAF::XssMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-xssmatchset.html).
+/// AWS reference: [`AWS::WAF::ByteMatchSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-fieldtomatch.html), [`AWS::WAF::SizeConstraintSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sizeconstraintset-fieldtomatch.html), [`AWS::WAF::SqlInjectionMatchSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sqlinjectionmatchset-fieldtomatch.html), [`AWS::WAF::XssMatchSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-xssmatchset-fieldtomatch.html).
 ///
 /// [`FieldToMatch::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldToMatch {
-    /// `Data`: optional.
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-fieldtomatch.html#cfn-waf-bytematchset-fieldtomatch-data)): string, optional.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-bytematchset-fieldtomatch.html#cfn-waf-bytematchset-fieldtomatch-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -572,15 +586,15 @@ impl Walk for FieldToMatch {
 
 /// The `IPSetDescriptor` property type of [`IpSet`].
 ///
-/// AWS reference: [`AWS::WAF::IPSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-ipset.html).
+/// AWS reference: [`AWS::WAF::IPSet` `IPSetDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-ipset-ipsetdescriptor.html).
 ///
 /// Every property is required: [`IpSetDescriptor::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSetDescriptor {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-ipset-ipsetdescriptor.html#cfn-waf-ipset-ipsetdescriptor-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-ipset-ipsetdescriptor.html#cfn-waf-ipset-ipsetdescriptor-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -609,18 +623,18 @@ impl Walk for IpSetDescriptor {
 
 /// The `Predicate` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::WAF::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-rule.html).
+/// AWS reference: [`AWS::WAF::Rule` `Predicate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-rule-predicate.html).
 ///
 /// Every property is required: [`Predicate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Predicate {
-    /// `DataId`: required.
+    /// `DataId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-rule-predicate.html#cfn-waf-rule-predicate-dataid)): string, required.
     #[serde(rename = "DataId")]
     pub data_id: Value<String>,
-    /// `Negated`: required.
+    /// `Negated` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-rule-predicate.html#cfn-waf-rule-predicate-negated)): boolean, required.
     #[serde(rename = "Negated")]
     pub negated: Value<bool>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-rule-predicate.html#cfn-waf-rule-predicate-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -656,21 +670,21 @@ impl Walk for Predicate {
 
 /// The `SizeConstraint` property type of [`SizeConstraintSet`].
 ///
-/// AWS reference: [`AWS::WAF::SizeConstraintSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sizeconstraintset.html).
+/// AWS reference: [`AWS::WAF::SizeConstraintSet` `SizeConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sizeconstraintset-sizeconstraint.html).
 ///
 /// Every property is required: [`SizeConstraint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SizeConstraint {
-    /// `ComparisonOperator`: required.
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sizeconstraintset-sizeconstraint.html#cfn-waf-sizeconstraintset-sizeconstraint-comparisonoperator)): string, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<String>,
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sizeconstraintset-sizeconstraint.html#cfn-waf-sizeconstraintset-sizeconstraint-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `Size`: required.
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sizeconstraintset-sizeconstraint.html#cfn-waf-sizeconstraintset-sizeconstraint-size)): integer, required.
     #[serde(rename = "Size")]
     pub size: Value<i64>,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sizeconstraintset-sizeconstraint.html#cfn-waf-sizeconstraintset-sizeconstraint-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }
@@ -710,15 +724,15 @@ impl Walk for SizeConstraint {
 
 /// The `SqlInjectionMatchTuple` property type of [`SqlInjectionMatchSet`].
 ///
-/// AWS reference: [`AWS::WAF::SqlInjectionMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-sqlinjectionmatchset.html).
+/// AWS reference: [`AWS::WAF::SqlInjectionMatchSet` `SqlInjectionMatchTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sqlinjectionmatchset-sqlinjectionmatchtuple.html).
 ///
 /// Every property is required: [`SqlInjectionMatchTuple::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlInjectionMatchTuple {
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sqlinjectionmatchset-sqlinjectionmatchtuple.html#cfn-waf-sqlinjectionmatchset-sqlinjectionmatchtuple-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-sqlinjectionmatchset-sqlinjectionmatchtuple.html#cfn-waf-sqlinjectionmatchset-sqlinjectionmatchtuple-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }
@@ -750,12 +764,12 @@ impl Walk for SqlInjectionMatchTuple {
 
 /// The `WafAction` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAF::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-webacl.html).
+/// AWS reference: [`AWS::WAF::WebACL` `WafAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-webacl-wafaction.html).
 ///
 /// Every property is required: [`WafAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WafAction {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-webacl-wafaction.html#cfn-waf-webacl-wafaction-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -781,15 +795,15 @@ impl Walk for WafAction {
 
 /// The `XssMatchTuple` property type of [`XssMatchSet`].
 ///
-/// AWS reference: [`AWS::WAF::XssMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-waf-xssmatchset.html).
+/// AWS reference: [`AWS::WAF::XssMatchSet` `XssMatchTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-xssmatchset-xssmatchtuple.html).
 ///
 /// Every property is required: [`XssMatchTuple::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct XssMatchTuple {
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-xssmatchset-xssmatchtuple.html#cfn-waf-xssmatchset-xssmatchtuple-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-waf-xssmatchset-xssmatchtuple.html#cfn-waf-xssmatchset-xssmatchtuple-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }

@@ -9,13 +9,15 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WAFRegional::ByteMatchSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-bytematchset.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::ByteMatchSet
+///
 /// [`ByteMatchSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ByteMatchSet {
-    /// `ByteMatchTuples`: optional.
+    /// `ByteMatchTuples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-bytematchset.html#cfn-wafregional-bytematchset-bytematchtuples)): list of (object [`ByteMatchTuple`]), optional.
     #[serde(rename = "ByteMatchTuples", skip_serializing_if = "Option::is_none")]
     pub byte_match_tuples: Option<Value<Vec<ByteMatchTuple>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-bytematchset.html#cfn-wafregional-bytematchset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -63,16 +65,18 @@ impl ResourceRef<ByteMatchSet> {
 
 /// The properties of an `AWS::WAFRegional::GeoMatchSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-geomatchset.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::GeoMatchSet
+///
 /// [`GeoMatchSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GeoMatchSet {
-    /// `GeoMatchConstraints`: optional.
+    /// `GeoMatchConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-geomatchset.html#cfn-wafregional-geomatchset-geomatchconstraints)): list of (object [`GeoMatchConstraint`]), optional.
     #[serde(
         rename = "GeoMatchConstraints",
         skip_serializing_if = "Option::is_none"
     )]
     pub geo_match_constraints: Option<Value<Vec<GeoMatchConstraint>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-geomatchset.html#cfn-wafregional-geomatchset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -123,13 +127,15 @@ impl ResourceRef<GeoMatchSet> {
 
 /// The properties of an `AWS::WAFRegional::IPSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ipset.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::IPSet
+///
 /// [`IpSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSet {
-    /// `IPSetDescriptors`: optional.
+    /// `IPSetDescriptors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ipset.html#cfn-wafregional-ipset-ipsetdescriptors)): list of (object [`IpSetDescriptor`]), optional.
     #[serde(rename = "IPSetDescriptors", skip_serializing_if = "Option::is_none")]
     pub ip_set_descriptors: Option<Value<Vec<IpSetDescriptor>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ipset.html#cfn-wafregional-ipset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -177,22 +183,24 @@ impl ResourceRef<IpSet> {
 
 /// The properties of an `AWS::WAFRegional::RateBasedRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ratebasedrule.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::RateBasedRule
+///
 /// [`RateBasedRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateBasedRule {
-    /// `MatchPredicates`: optional.
+    /// `MatchPredicates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ratebasedrule.html#cfn-wafregional-ratebasedrule-matchpredicates)): list of (object [`Predicate`]), optional.
     #[serde(rename = "MatchPredicates", skip_serializing_if = "Option::is_none")]
     pub match_predicates: Option<Value<Vec<Predicate>>>,
-    /// `MetricName`: required, create-only (changing it replaces the resource).
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ratebasedrule.html#cfn-wafregional-ratebasedrule-metricname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ratebasedrule.html#cfn-wafregional-ratebasedrule-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RateKey`: required, create-only (changing it replaces the resource).
+    /// `RateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ratebasedrule.html#cfn-wafregional-ratebasedrule-ratekey)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RateKey")]
     pub rate_key: Value<String>,
-    /// `RateLimit`: required.
+    /// `RateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ratebasedrule.html#cfn-wafregional-ratebasedrule-ratelimit)): integer, required.
     #[serde(rename = "RateLimit")]
     pub rate_limit: Value<i64>,
 }
@@ -254,13 +262,15 @@ impl ResourceRef<RateBasedRule> {
 
 /// The properties of an `AWS::WAFRegional::RegexPatternSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-regexpatternset.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::RegexPatternSet
+///
 /// Every property is required: [`RegexPatternSet::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegexPatternSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-regexpatternset.html#cfn-wafregional-regexpatternset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RegexPatternStrings`: required.
+    /// `RegexPatternStrings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-regexpatternset.html#cfn-wafregional-regexpatternset-regexpatternstrings)): list of (string), required. Each item: Length: 0 to 200 characters.
     #[serde(rename = "RegexPatternStrings")]
     pub regex_pattern_strings: Value<Vec<Value<String>>>,
 }
@@ -305,16 +315,18 @@ impl ResourceRef<RegexPatternSet> {
 
 /// The properties of an `AWS::WAFRegional::Rule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-rule.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::Rule
+///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `MetricName`: required, create-only (changing it replaces the resource).
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-rule.html#cfn-wafregional-rule-metricname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-rule.html#cfn-wafregional-rule-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Predicates`: optional.
+    /// `Predicates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-rule.html#cfn-wafregional-rule-predicates)): list of (object [`Predicate`]), optional.
     #[serde(rename = "Predicates", skip_serializing_if = "Option::is_none")]
     pub predicates: Option<Value<Vec<Predicate>>>,
 }
@@ -365,13 +377,15 @@ impl ResourceRef<Rule> {
 
 /// The properties of an `AWS::WAFRegional::SizeConstraintSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sizeconstraintset.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::SizeConstraintSet
+///
 /// [`SizeConstraintSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SizeConstraintSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sizeconstraintset.html#cfn-wafregional-sizeconstraintset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SizeConstraints`: optional.
+    /// `SizeConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sizeconstraintset.html#cfn-wafregional-sizeconstraintset-sizeconstraints)): list of (object [`SizeConstraint`]), optional.
     #[serde(rename = "SizeConstraints", skip_serializing_if = "Option::is_none")]
     pub size_constraints: Option<Value<Vec<SizeConstraint>>>,
 }
@@ -419,13 +433,15 @@ impl ResourceRef<SizeConstraintSet> {
 
 /// The properties of an `AWS::WAFRegional::SqlInjectionMatchSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sqlinjectionmatchset.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::SqlInjectionMatchSet
+///
 /// [`SqlInjectionMatchSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlInjectionMatchSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sqlinjectionmatchset.html#cfn-wafregional-sqlinjectionmatchset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SqlInjectionMatchTuples`: optional.
+    /// `SqlInjectionMatchTuples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sqlinjectionmatchset.html#cfn-wafregional-sqlinjectionmatchset-sqlinjectionmatchtuples)): list of (object [`SqlInjectionMatchTuple`]), optional.
     #[serde(
         rename = "SqlInjectionMatchTuples",
         skip_serializing_if = "Option::is_none"
@@ -479,19 +495,21 @@ impl ResourceRef<SqlInjectionMatchSet> {
 
 /// The properties of an `AWS::WAFRegional::WebACL` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webacl.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::WebACL
+///
 /// [`WebAcl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAcl {
-    /// `DefaultAction`: required.
+    /// `DefaultAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webacl.html#cfn-wafregional-webacl-defaultaction)): object [`Action`], required.
     #[serde(rename = "DefaultAction")]
     pub default_action: Action,
-    /// `MetricName`: required, create-only (changing it replaces the resource).
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webacl.html#cfn-wafregional-webacl-metricname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webacl.html#cfn-wafregional-webacl-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Rules`: optional.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webacl.html#cfn-wafregional-webacl-rules)): list of (object [`WebAclRule`]), optional.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<WebAclRule>>>,
 }
@@ -549,13 +567,15 @@ impl ResourceRef<WebAcl> {
 
 /// The properties of an `AWS::WAFRegional::WebACLAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webaclassociation.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::WebACLAssociation
+///
 /// Every property is required: [`WebAclAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclAssociation {
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webaclassociation.html#cfn-wafregional-webaclassociation-resourcearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `WebACLId`: required, create-only (changing it replaces the resource).
+    /// `WebACLId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webaclassociation.html#cfn-wafregional-webaclassociation-webaclid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "WebACLId")]
     pub web_acl_id: Value<String>,
 }
@@ -600,13 +620,15 @@ impl ResourceRef<WebAclAssociation> {
 
 /// The properties of an `AWS::WAFRegional::XssMatchSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-xssmatchset.html)).
 ///
+/// Resource Type definition for AWS::WAFRegional::XssMatchSet
+///
 /// [`XssMatchSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct XssMatchSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-xssmatchset.html#cfn-wafregional-xssmatchset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `XssMatchTuples`: optional.
+    /// `XssMatchTuples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-xssmatchset.html#cfn-wafregional-xssmatchset-xssmatchtuples)): list of (object [`XssMatchTuple`]), optional.
     #[serde(rename = "XssMatchTuples", skip_serializing_if = "Option::is_none")]
     pub xss_match_tuples: Option<Value<Vec<XssMatchTuple>>>,
 }
@@ -654,12 +676,12 @@ impl ResourceRef<XssMatchSet> {
 
 /// The `Action` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFRegional::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webacl.html).
+/// AWS reference: [`AWS::WAFRegional::WebACL` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-webacl-action.html).
 ///
 /// Every property is required: [`Action::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Action {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-webacl-action.html#cfn-wafregional-webacl-action-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -685,24 +707,24 @@ impl Walk for Action {
 
 /// The `ByteMatchTuple` property type of [`ByteMatchSet`].
 ///
-/// AWS reference: [`AWS::WAFRegional::ByteMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-bytematchset.html).
+/// AWS reference: [`AWS::WAFRegional::ByteMatchSet` `ByteMatchTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-bytematchtuple.html).
 ///
 /// [`ByteMatchTuple::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ByteMatchTuple {
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-bytematchtuple.html#cfn-wafregional-bytematchset-bytematchtuple-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PositionalConstraint`: required.
+    /// `PositionalConstraint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-bytematchtuple.html#cfn-wafregional-bytematchset-bytematchtuple-positionalconstraint)): string, required.
     #[serde(rename = "PositionalConstraint")]
     pub positional_constraint: Value<String>,
-    /// `TargetString`: optional.
+    /// `TargetString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-bytematchtuple.html#cfn-wafregional-bytematchset-bytematchtuple-targetstring)): string, optional.
     #[serde(rename = "TargetString", skip_serializing_if = "Option::is_none")]
     pub target_string: Option<Value<String>>,
-    /// `TargetStringBase64`: optional.
+    /// `TargetStringBase64` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-bytematchtuple.html#cfn-wafregional-bytematchset-bytematchtuple-targetstringbase64)): string, optional.
     #[serde(rename = "TargetStringBase64", skip_serializing_if = "Option::is_none")]
     pub target_string_base64: Option<Value<String>>,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-bytematchtuple.html#cfn-wafregional-bytematchset-bytematchtuple-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }
@@ -756,15 +778,15 @@ impl Walk for ByteMatchTuple {
 
 /// The `FieldToMatch` property type of [`ByteMatchSet`], [`SizeConstraintSet`], [`SqlInjectionMatchSet`] and [`XssMatchSet`].
 ///
-/// AWS reference: [`AWS::WAFRegional::ByteMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-bytematchset.html), [`AWS::WAFRegional::SizeConstraintSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sizeconstraintset.html), [`AWS::WAFRegional::SqlInjectionMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sqlinjectionmatchset.html), [`AWS::WAFRegional::XssMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-xssmatchset.html).
+/// AWS reference: [`AWS::WAFRegional::ByteMatchSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-fieldtomatch.html), [`AWS::WAFRegional::SizeConstraintSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sizeconstraintset-fieldtomatch.html), [`AWS::WAFRegional::SqlInjectionMatchSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sqlinjectionmatchset-fieldtomatch.html), [`AWS::WAFRegional::XssMatchSet` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-xssmatchset-fieldtomatch.html).
 ///
 /// [`FieldToMatch::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldToMatch {
-    /// `Data`: optional.
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-fieldtomatch.html#cfn-wafregional-bytematchset-fieldtomatch-data)): string, optional.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-bytematchset-fieldtomatch.html#cfn-wafregional-bytematchset-fieldtomatch-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -799,15 +821,15 @@ impl Walk for FieldToMatch {
 
 /// The `GeoMatchConstraint` property type of [`GeoMatchSet`].
 ///
-/// AWS reference: [`AWS::WAFRegional::GeoMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-geomatchset.html).
+/// AWS reference: [`AWS::WAFRegional::GeoMatchSet` `GeoMatchConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-geomatchset-geomatchconstraint.html).
 ///
 /// Every property is required: [`GeoMatchConstraint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GeoMatchConstraint {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-geomatchset-geomatchconstraint.html#cfn-wafregional-geomatchset-geomatchconstraint-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-geomatchset-geomatchconstraint.html#cfn-wafregional-geomatchset-geomatchconstraint-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -836,15 +858,15 @@ impl Walk for GeoMatchConstraint {
 
 /// The `IPSetDescriptor` property type of [`IpSet`].
 ///
-/// AWS reference: [`AWS::WAFRegional::IPSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ipset.html).
+/// AWS reference: [`AWS::WAFRegional::IPSet` `IPSetDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-ipset-ipsetdescriptor.html).
 ///
 /// Every property is required: [`IpSetDescriptor::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSetDescriptor {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-ipset-ipsetdescriptor.html#cfn-wafregional-ipset-ipsetdescriptor-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-ipset-ipsetdescriptor.html#cfn-wafregional-ipset-ipsetdescriptor-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -873,18 +895,18 @@ impl Walk for IpSetDescriptor {
 
 /// The `Predicate` property type of [`RateBasedRule`] and [`Rule`].
 ///
-/// AWS reference: [`AWS::WAFRegional::RateBasedRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-ratebasedrule.html), [`AWS::WAFRegional::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-rule.html).
+/// AWS reference: [`AWS::WAFRegional::RateBasedRule` `Predicate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-ratebasedrule-predicate.html), [`AWS::WAFRegional::Rule` `Predicate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-rule-predicate.html).
 ///
 /// Every property is required: [`Predicate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Predicate {
-    /// `DataId`: required.
+    /// `DataId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-ratebasedrule-predicate.html#cfn-wafregional-ratebasedrule-predicate-dataid)): string, required.
     #[serde(rename = "DataId")]
     pub data_id: Value<String>,
-    /// `Negated`: required.
+    /// `Negated` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-ratebasedrule-predicate.html#cfn-wafregional-ratebasedrule-predicate-negated)): boolean, required.
     #[serde(rename = "Negated")]
     pub negated: Value<bool>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-ratebasedrule-predicate.html#cfn-wafregional-ratebasedrule-predicate-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -920,21 +942,21 @@ impl Walk for Predicate {
 
 /// The `SizeConstraint` property type of [`SizeConstraintSet`].
 ///
-/// AWS reference: [`AWS::WAFRegional::SizeConstraintSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sizeconstraintset.html).
+/// AWS reference: [`AWS::WAFRegional::SizeConstraintSet` `SizeConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sizeconstraintset-sizeconstraint.html).
 ///
 /// Every property is required: [`SizeConstraint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SizeConstraint {
-    /// `ComparisonOperator`: required.
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sizeconstraintset-sizeconstraint.html#cfn-wafregional-sizeconstraintset-sizeconstraint-comparisonoperator)): string, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<String>,
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sizeconstraintset-sizeconstraint.html#cfn-wafregional-sizeconstraintset-sizeconstraint-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `Size`: required.
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sizeconstraintset-sizeconstraint.html#cfn-wafregional-sizeconstraintset-sizeconstraint-size)): integer, required.
     #[serde(rename = "Size")]
     pub size: Value<i64>,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sizeconstraintset-sizeconstraint.html#cfn-wafregional-sizeconstraintset-sizeconstraint-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }
@@ -974,15 +996,15 @@ impl Walk for SizeConstraint {
 
 /// The `SqlInjectionMatchTuple` property type of [`SqlInjectionMatchSet`].
 ///
-/// AWS reference: [`AWS::WAFRegional::SqlInjectionMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-sqlinjectionmatchset.html).
+/// AWS reference: [`AWS::WAFRegional::SqlInjectionMatchSet` `SqlInjectionMatchTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sqlinjectionmatchset-sqlinjectionmatchtuple.html).
 ///
 /// Every property is required: [`SqlInjectionMatchTuple::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlInjectionMatchTuple {
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sqlinjectionmatchset-sqlinjectionmatchtuple.html#cfn-wafregional-sqlinjectionmatchset-sqlinjectionmatchtuple-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-sqlinjectionmatchset-sqlinjectionmatchtuple.html#cfn-wafregional-sqlinjectionmatchset-sqlinjectionmatchtuple-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }
@@ -1014,18 +1036,18 @@ impl Walk for SqlInjectionMatchTuple {
 
 /// The `Rule` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFRegional::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-webacl.html).
+/// AWS reference: [`AWS::WAFRegional::WebACL` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-webacl-rule.html).
 ///
 /// Every property is required: [`WebAclRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclRule {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-webacl-rule.html#cfn-wafregional-webacl-rule-action)): object [`Action`], required.
     #[serde(rename = "Action")]
     pub action: Action,
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-webacl-rule.html#cfn-wafregional-webacl-rule-priority)): integer, required.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `RuleId`: required.
+    /// `RuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-webacl-rule.html#cfn-wafregional-webacl-rule-ruleid)): string, required.
     #[serde(rename = "RuleId")]
     pub rule_id: Value<String>,
 }
@@ -1061,15 +1083,15 @@ impl Walk for WebAclRule {
 
 /// The `XssMatchTuple` property type of [`XssMatchSet`].
 ///
-/// AWS reference: [`AWS::WAFRegional::XssMatchSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafregional-xssmatchset.html).
+/// AWS reference: [`AWS::WAFRegional::XssMatchSet` `XssMatchTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-xssmatchset-xssmatchtuple.html).
 ///
 /// Every property is required: [`XssMatchTuple::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct XssMatchTuple {
-    /// `FieldToMatch`: required.
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-xssmatchset-xssmatchtuple.html#cfn-wafregional-xssmatchset-xssmatchtuple-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `TextTransformation`: required.
+    /// `TextTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafregional-xssmatchset-xssmatchtuple.html#cfn-wafregional-xssmatchset-xssmatchtuple-texttransformation)): string, required.
     #[serde(rename = "TextTransformation")]
     pub text_transformation: Value<String>,
 }

@@ -11,25 +11,37 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WAFv2::IPSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html)).
 ///
+/// Contains a list of IP addresses. This can be either IPV4 or IPV6. The list will be mutually
+///
 /// [`IpSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSet {
-    /// `Addresses`: required.
+    /// List of IPAddresses.
+    ///
+    /// `Addresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html#cfn-wafv2-ipset-addresses)): list of (string), required. Each item: Pattern: `\S`. Each item: Length: 1 to 50 characters.
     #[serde(rename = "Addresses")]
     pub addresses: Value<Vec<Value<String>>>,
-    /// `Description`: optional.
+    /// Description of the entity.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html#cfn-wafv2-ipset-description)): string, optional. Pattern: `^[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]{1,256}$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IPAddressVersion`: required.
+    /// Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address.
+    ///
+    /// `IPAddressVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html#cfn-wafv2-ipset-ipaddressversion)): [`IpAddressVersion`], one of `IPV4`, `IPV6`, required.
     #[serde(rename = "IPAddressVersion")]
     pub ip_address_version: Value<IpAddressVersion>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the IPSet.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html#cfn-wafv2-ipset-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Scope`: required, create-only (changing it replaces the resource).
+    /// Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html#cfn-wafv2-ipset-scope)): [`Scope`], one of `CLOUDFRONT`, `REGIONAL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html#cfn-wafv2-ipset-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -110,19 +122,29 @@ impl ResourceRef<IpSet> {
 
 /// The properties of an `AWS::WAFv2::LoggingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html)).
 ///
+/// A WAFv2 Logging Configuration Resource Provider
+///
 /// [`LoggingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `LogDestinationConfigs`: required.
+    /// The Amazon Resource Names (ARNs) of the logging destinations that you want to associate with the web ACL.
+    ///
+    /// `LogDestinationConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html#cfn-wafv2-loggingconfiguration-logdestinationconfigs)): list of (string), required.
     #[serde(rename = "LogDestinationConfigs")]
     pub log_destination_configs: Value<Vec<Value<String>>>,
-    /// `LoggingFilter`: optional.
+    /// Filtering that specifies which web requests are kept in the logs and which are dropped. You can filter on the rule action and on the web request labels that were applied by matching rules during web ACL evaluation.
+    ///
+    /// `LoggingFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html#cfn-wafv2-loggingconfiguration-loggingfilter)): object [`LoggingFilter`], optional.
     #[serde(rename = "LoggingFilter", skip_serializing_if = "Option::is_none")]
     pub logging_filter: Option<LoggingFilter>,
-    /// `RedactedFields`: optional.
+    /// The parts of the request that you want to keep out of the logs. For example, if you redact the HEADER field, the HEADER field in the firehose will be xxx.
+    ///
+    /// `RedactedFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html#cfn-wafv2-loggingconfiguration-redactedfields)): list of (object [`LoggingConfigurationFieldToMatch`]), optional.
     #[serde(rename = "RedactedFields", skip_serializing_if = "Option::is_none")]
     pub redacted_fields: Option<Value<Vec<LoggingConfigurationFieldToMatch>>>,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the web ACL that you want to associate with LogDestinationConfigs.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html#cfn-wafv2-loggingconfiguration-resourcearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -188,22 +210,30 @@ impl ResourceRef<LoggingConfiguration> {
 
 /// The properties of an `AWS::WAFv2::RegexPatternSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html)).
 ///
+/// Contains a list of Regular expressions based on the provided inputs. RegexPatternSet can be used with other WAF entities with RegexPatternSetReferenceStatement to perform other actions .
+///
 /// [`RegexPatternSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegexPatternSet {
-    /// `Description`: optional.
+    /// Description of the entity.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html#cfn-wafv2-regexpatternset-description)): string, optional. Pattern: `^[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]{1,256}$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the RegexPatternSet.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html#cfn-wafv2-regexpatternset-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RegularExpressionList`: required.
+    /// `RegularExpressionList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html#cfn-wafv2-regexpatternset-regularexpressionlist)): list of (string), required. Each item: Length: 0 to 200 characters.
     #[serde(rename = "RegularExpressionList")]
     pub regular_expression_list: Value<Vec<Value<String>>>,
-    /// `Scope`: required, create-only (changing it replaces the resource).
+    /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html#cfn-wafv2-regexpatternset-scope)): [`Scope`], one of `CLOUDFRONT`, `REGIONAL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html#cfn-wafv2-regexpatternset-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -280,37 +310,53 @@ impl ResourceRef<RegexPatternSet> {
 
 /// The properties of an `AWS::WAFv2::RuleGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html)).
 ///
+/// Contains the Rules that identify the requests that you want to allow, block, or count. In a RuleGroup, you also specify a default action (ALLOW or BLOCK), and the action for each Rule that you add to a RuleGroup, for example, block requests from specified IP addresses or block requests from specified referrers. You also associate the RuleGroup with a CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add more than one Rule to a RuleGroup, a request needs to match only one of the specifications to be allowed, blocked, or counted.
+///
 /// [`RuleGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroup {
-    /// `Capacity`: required.
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-capacity)): integer, required. Range: at least 0.
     #[serde(rename = "Capacity")]
     pub capacity: Value<i64>,
-    /// `CustomResponseBodies`: optional.
+    /// Custom response key and body map.
+    ///
+    /// `CustomResponseBodies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-customresponsebodies)): map from string to (object [`CustomResponseBody`]), optional.
     #[serde(
         rename = "CustomResponseBodies",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_response_bodies: Option<BTreeMap<String, CustomResponseBody>>,
-    /// `Description`: optional.
+    /// Description of the entity.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-description)): string, optional. Pattern: `^[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]{1,256}$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MonetizationConfig`: optional.
+    /// Configures monetization for the web ACL or rule group.
+    ///
+    /// `MonetizationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-monetizationconfig)): object [`MonetizationConfig`], optional.
     #[serde(rename = "MonetizationConfig", skip_serializing_if = "Option::is_none")]
     pub monetization_config: Option<MonetizationConfig>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the RuleGroup.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Rules`: optional.
+    /// Collection of Rules.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-rules)): list of (object [`RuleGroupRule`]), optional.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<RuleGroupRule>>>,
-    /// `Scope`: required, create-only (changing it replaces the resource).
+    /// Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load Balancer and API Gateway.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-scope)): [`Scope`], one of `CLOUDFRONT`, `REGIONAL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VisibilityConfig`: required.
+    /// Visibility Metric of the RuleGroup.
+    ///
+    /// `VisibilityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html#cfn-wafv2-rulegroup-visibilityconfig)): object [`VisibilityConfig`], required.
     #[serde(rename = "VisibilityConfig")]
     pub visibility_config: VisibilityConfig,
 }
@@ -426,64 +472,92 @@ impl ResourceRef<RuleGroup> {
 
 /// The properties of an `AWS::WAFv2::WebACL` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html)).
 ///
+/// Contains the Rules that identify the requests that you want to allow, block, or count. In a WebACL, you also specify a default action (ALLOW or BLOCK), and the action for each Rule that you add to a WebACL, for example, block requests from specified IP addresses or block requests from specified referrers. You also associate the WebACL with a CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add more than one Rule to a WebACL, a request needs to match only one of the specifications to be allowed, blocked, or counted.
+///
 /// [`WebAcl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAcl {
-    /// `ApplicationConfig`: optional.
+    /// Collection of application attributes.
+    ///
+    /// `ApplicationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-applicationconfig)): object [`ApplicationConfig`], optional.
     #[serde(rename = "ApplicationConfig", skip_serializing_if = "Option::is_none")]
     pub application_config: Option<ApplicationConfig>,
-    /// `AssociationConfig`: optional.
+    /// AssociationConfig for body inspection
+    ///
+    /// `AssociationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-associationconfig)): object [`AssociationConfig`], optional.
     #[serde(rename = "AssociationConfig", skip_serializing_if = "Option::is_none")]
     pub association_config: Option<AssociationConfig>,
-    /// `CaptchaConfig`: optional.
+    /// `CaptchaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-captchaconfig)): object [`CaptchaConfig`], optional.
     #[serde(rename = "CaptchaConfig", skip_serializing_if = "Option::is_none")]
     pub captcha_config: Option<CaptchaConfig>,
-    /// `ChallengeConfig`: optional.
+    /// `ChallengeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-challengeconfig)): object [`ChallengeConfig`], optional.
     #[serde(rename = "ChallengeConfig", skip_serializing_if = "Option::is_none")]
     pub challenge_config: Option<ChallengeConfig>,
-    /// `CustomResponseBodies`: optional.
+    /// Custom response key and body map.
+    ///
+    /// `CustomResponseBodies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-customresponsebodies)): map from string to (object [`CustomResponseBody`]), optional.
     #[serde(
         rename = "CustomResponseBodies",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_response_bodies: Option<BTreeMap<String, CustomResponseBody>>,
-    /// `DataProtectionConfig`: optional.
+    /// Collection of dataProtects.
+    ///
+    /// `DataProtectionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-dataprotectionconfig)): object [`DataProtectionConfig`], optional.
     #[serde(
         rename = "DataProtectionConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_protection_config: Option<DataProtectionConfig>,
-    /// `DefaultAction`: required.
+    /// Default Action WebACL will take against ingress traffic when there is no matching Rule.
+    ///
+    /// `DefaultAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-defaultaction)): object [`DefaultAction`], required.
     #[serde(rename = "DefaultAction")]
     pub default_action: DefaultAction,
-    /// `Description`: optional.
+    /// Description of the entity.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-description)): string, optional. Pattern: `^[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]{1,256}$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MonetizationConfig`: optional.
+    /// Configures monetization for the web ACL or rule group.
+    ///
+    /// `MonetizationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-monetizationconfig)): object [`MonetizationConfig`], optional.
     #[serde(rename = "MonetizationConfig", skip_serializing_if = "Option::is_none")]
     pub monetization_config: Option<MonetizationConfig>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the WebACL.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OnSourceDDoSProtectionConfig`: optional.
+    /// Configures the options for on-source DDoS protection provided by supported resource type.
+    ///
+    /// `OnSourceDDoSProtectionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-onsourceddosprotectionconfig)): object [`OnSourceDDoSProtectionConfig`], optional.
     #[serde(
         rename = "OnSourceDDoSProtectionConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_source_d_do_s_protection_config: Option<OnSourceDDoSProtectionConfig>,
-    /// `Rules`: optional.
+    /// Collection of Rules.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-rules)): list of (object [`WebAclRule`]), optional.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<WebAclRule>>>,
-    /// `Scope`: required, create-only (changing it replaces the resource).
+    /// Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-scope)): [`Scope`], one of `CLOUDFRONT`, `REGIONAL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TokenDomains`: optional.
+    /// List of domains to accept in web request tokens, in addition to the domain of the protected resource.
+    ///
+    /// `TokenDomains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-tokendomains)): list of (string), optional. Each item: Pattern: `^[\w\.\-/]+$`. Each item: Length: 1 to 253 characters.
     #[serde(rename = "TokenDomains", skip_serializing_if = "Option::is_none")]
     pub token_domains: Option<Value<Vec<Value<String>>>>,
-    /// `VisibilityConfig`: required.
+    /// Visibility Metric of the WebACL.
+    ///
+    /// `VisibilityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-visibilityconfig)): object [`VisibilityConfig`], required.
     #[serde(rename = "VisibilityConfig")]
     pub visibility_config: VisibilityConfig,
 }
@@ -670,13 +744,15 @@ impl ResourceRef<WebAcl> {
 
 /// The properties of an `AWS::WAFv2::WebACLAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webaclassociation.html)).
 ///
+/// Associates WebACL to Application Load Balancer, CloudFront or API Gateway.
+///
 /// Every property is required: [`WebAclAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclAssociation {
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webaclassociation.html#cfn-wafv2-webaclassociation-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `\S`. Length: 20 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `WebACLArn`: required, create-only (changing it replaces the resource).
+    /// `WebACLArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webaclassociation.html#cfn-wafv2-webaclassociation-webaclarn)): string, required, create-only (changing it replaces the resource). Pattern: `\S`. Length: 20 to 2048 characters.
     #[serde(rename = "WebACLArn")]
     pub web_acl_arn: Value<String>,
 }
@@ -749,12 +825,14 @@ impl Walk for Action {
 
 /// The `ActionCondition` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::WAFv2::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html).
+/// AWS reference: [`AWS::WAFv2::LoggingConfiguration` `ActionCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-actioncondition.html).
 ///
 /// Every property is required: [`ActionCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionCondition {
-    /// `Action`: required.
+    /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-actioncondition.html#cfn-wafv2-loggingconfiguration-actioncondition-action)): [`Action`], one of `ALLOW`, `BLOCK`, `COUNT`, `CAPTCHA`, `CHALLENGE`, `MONETIZE`, `EXCLUDED_AS_COUNT`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
 }
@@ -800,12 +878,14 @@ impl Walk for AlbLowReputationMode {
 
 /// The `AllowAction` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `AllowAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-allowaction.html), [`AWS::WAFv2::WebACL` `AllowAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-allowaction.html).
 ///
 /// Every property is optional: start from [`AllowAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AllowAction {
-    /// `CustomRequestHandling`: optional.
+    /// Custom request handling.
+    ///
+    /// `CustomRequestHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-allowaction.html#cfn-wafv2-rulegroup-allowaction-customrequesthandling)): object [`CustomRequestHandling`], optional.
     #[serde(
         rename = "CustomRequestHandling",
         skip_serializing_if = "Option::is_none"
@@ -838,15 +918,19 @@ impl Walk for AllowAction {
 
 /// The `ApplicationAttribute` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ApplicationAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-applicationattribute.html).
 ///
 /// Every property is required: [`ApplicationAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationAttribute {
-    /// `Name`: required.
+    /// Specifies the attribute name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-applicationattribute.html#cfn-wafv2-webacl-applicationattribute-name)): string, required. Pattern: `^[\w\-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Values`: required.
+    /// Contains a list of values for that attribute
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-applicationattribute.html#cfn-wafv2-webacl-applicationattribute-values)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^[\w\-]+$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -878,12 +962,14 @@ impl Walk for ApplicationAttribute {
 
 /// The `ApplicationConfig` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ApplicationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-applicationconfig.html).
 ///
 /// Every property is required: [`ApplicationConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationConfig {
-    /// `Attributes`: required.
+    /// Contains the attribute name and a list of values for that attribute.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-applicationconfig.html#cfn-wafv2-webacl-applicationconfig-attributes)): list of (object [`ApplicationAttribute`]), required. Items: 1 to 10.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<ApplicationAttribute>>,
 }
@@ -909,15 +995,15 @@ impl Walk for ApplicationConfig {
 
 /// The `AsnMatchStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `AsnMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-asnmatchstatement.html), [`AWS::WAFv2::WebACL` `AsnMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-asnmatchstatement.html).
 ///
 /// Every property is optional: start from [`AsnMatchStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AsnMatchStatement {
-    /// `AsnList`: optional.
+    /// `AsnList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-asnmatchstatement.html#cfn-wafv2-rulegroup-asnmatchstatement-asnlist)): list of (integer), optional. Items: 1 to 100. Each item: Range: 0 to 4294967295.
     #[serde(rename = "AsnList", skip_serializing_if = "Option::is_none")]
     pub asn_list: Option<Value<Vec<Value<i64>>>>,
-    /// `ForwardedIPConfig`: optional.
+    /// `ForwardedIPConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-asnmatchstatement.html#cfn-wafv2-rulegroup-asnmatchstatement-forwardedipconfig)): object [`ForwardedIpConfiguration`], optional.
     #[serde(rename = "ForwardedIPConfig", skip_serializing_if = "Option::is_none")]
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
@@ -955,12 +1041,14 @@ impl Walk for AsnMatchStatement {
 
 /// The `AssociationConfig` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `AssociationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-associationconfig.html).
 ///
 /// Every property is optional: start from [`AssociationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AssociationConfig {
-    /// `RequestBody`: optional.
+    /// Map of AssociatedResourceType and RequestBodyAssociatedResourceTypeConfig
+    ///
+    /// `RequestBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-associationconfig.html#cfn-wafv2-webacl-associationconfig-requestbody)): map from string to (object [`RequestBodyAssociatedResourceTypeConfig`]), optional.
     #[serde(rename = "RequestBody", skip_serializing_if = "Option::is_none")]
     pub request_body: Option<BTreeMap<String, RequestBodyAssociatedResourceTypeConfig>>,
 }
@@ -993,24 +1081,28 @@ impl Walk for AssociationConfig {
 
 /// The `AWSManagedRulesACFPRuleSet` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `AWSManagedRulesACFPRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesacfpruleset.html).
 ///
 /// [`AwsManagedRulesAcfpRuleSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsManagedRulesAcfpRuleSet {
-    /// `CreationPath`: required.
+    /// `CreationPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesacfpruleset.html#cfn-wafv2-webacl-awsmanagedrulesacfpruleset-creationpath)): string, required. Pattern: `\S`. Length: 1 to 256 characters.
     #[serde(rename = "CreationPath")]
     pub creation_path: Value<String>,
-    /// `EnableRegexInPath`: optional.
+    /// `EnableRegexInPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesacfpruleset.html#cfn-wafv2-webacl-awsmanagedrulesacfpruleset-enableregexinpath)): boolean, optional.
     #[serde(rename = "EnableRegexInPath", skip_serializing_if = "Option::is_none")]
     pub enable_regex_in_path: Option<Value<bool>>,
-    /// `RegistrationPagePath`: required.
+    /// `RegistrationPagePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesacfpruleset.html#cfn-wafv2-webacl-awsmanagedrulesacfpruleset-registrationpagepath)): string, required. Pattern: `\S`. Length: 1 to 256 characters.
     #[serde(rename = "RegistrationPagePath")]
     pub registration_page_path: Value<String>,
-    /// `RequestInspection`: required.
+    /// Configures the inspection of sign-up requests
+    ///
+    /// `RequestInspection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesacfpruleset.html#cfn-wafv2-webacl-awsmanagedrulesacfpruleset-requestinspection)): object [`RequestInspectionAcfp`], required.
     #[serde(rename = "RequestInspection")]
     pub request_inspection: RequestInspectionAcfp,
-    /// `ResponseInspection`: optional.
+    /// Configures the inspection of login responses
+    ///
+    /// `ResponseInspection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesacfpruleset.html#cfn-wafv2-webacl-awsmanagedrulesacfpruleset-responseinspection)): object [`ResponseInspection`], optional.
     #[serde(rename = "ResponseInspection", skip_serializing_if = "Option::is_none")]
     pub response_inspection: Option<ResponseInspection>,
 }
@@ -1064,15 +1156,17 @@ impl Walk for AwsManagedRulesAcfpRuleSet {
 
 /// The `AWSManagedRulesAntiDDoSRuleSet` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `AWSManagedRulesAntiDDoSRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesantiddosruleset.html).
 ///
 /// [`AwsManagedRulesAntiDDoSRuleSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsManagedRulesAntiDDoSRuleSet {
-    /// `ClientSideActionConfig`: required.
+    /// Client side action config for AntiDDOS AMR.
+    ///
+    /// `ClientSideActionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesantiddosruleset.html#cfn-wafv2-webacl-awsmanagedrulesantiddosruleset-clientsideactionconfig)): object [`ClientSideActionConfig`], required.
     #[serde(rename = "ClientSideActionConfig")]
     pub client_side_action_config: ClientSideActionConfig,
-    /// `SensitivityToBlock`: optional.
+    /// `SensitivityToBlock` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesantiddosruleset.html#cfn-wafv2-webacl-awsmanagedrulesantiddosruleset-sensitivitytoblock)): [`SensitivityToAct`], one of `LOW`, `MEDIUM`, `HIGH`, optional.
     #[serde(rename = "SensitivityToBlock", skip_serializing_if = "Option::is_none")]
     pub sensitivity_to_block: Option<Value<SensitivityToAct>>,
 }
@@ -1107,21 +1201,25 @@ impl Walk for AwsManagedRulesAntiDDoSRuleSet {
 
 /// The `AWSManagedRulesATPRuleSet` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `AWSManagedRulesATPRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesatpruleset.html).
 ///
 /// [`AwsManagedRulesAtpRuleSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsManagedRulesAtpRuleSet {
-    /// `EnableRegexInPath`: optional.
+    /// `EnableRegexInPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesatpruleset.html#cfn-wafv2-webacl-awsmanagedrulesatpruleset-enableregexinpath)): boolean, optional.
     #[serde(rename = "EnableRegexInPath", skip_serializing_if = "Option::is_none")]
     pub enable_regex_in_path: Option<Value<bool>>,
-    /// `LoginPath`: required.
+    /// `LoginPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesatpruleset.html#cfn-wafv2-webacl-awsmanagedrulesatpruleset-loginpath)): string, required.
     #[serde(rename = "LoginPath")]
     pub login_path: Value<String>,
-    /// `RequestInspection`: optional.
+    /// Configures the inspection of login requests
+    ///
+    /// `RequestInspection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesatpruleset.html#cfn-wafv2-webacl-awsmanagedrulesatpruleset-requestinspection)): object [`RequestInspection`], optional.
     #[serde(rename = "RequestInspection", skip_serializing_if = "Option::is_none")]
     pub request_inspection: Option<RequestInspection>,
-    /// `ResponseInspection`: optional.
+    /// Configures the inspection of login responses
+    ///
+    /// `ResponseInspection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesatpruleset.html#cfn-wafv2-webacl-awsmanagedrulesatpruleset-responseinspection)): object [`ResponseInspection`], optional.
     #[serde(rename = "ResponseInspection", skip_serializing_if = "Option::is_none")]
     pub response_inspection: Option<ResponseInspection>,
 }
@@ -1174,18 +1272,18 @@ impl Walk for AwsManagedRulesAtpRuleSet {
 
 /// The `AWSManagedRulesBotControlRuleSet` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `AWSManagedRulesBotControlRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesbotcontrolruleset.html).
 ///
 /// [`AwsManagedRulesBotControlRuleSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsManagedRulesBotControlRuleSet {
-    /// `EnableMachineLearning`: optional.
+    /// `EnableMachineLearning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesbotcontrolruleset.html#cfn-wafv2-webacl-awsmanagedrulesbotcontrolruleset-enablemachinelearning)): boolean, optional.
     #[serde(
         rename = "EnableMachineLearning",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_machine_learning: Option<Value<bool>>,
-    /// `InspectionLevel`: required.
+    /// `InspectionLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-awsmanagedrulesbotcontrolruleset.html#cfn-wafv2-webacl-awsmanagedrulesbotcontrolruleset-inspectionlevel)): [`InspectionLevel`], one of `COMMON`, `TARGETED`, required.
     #[serde(rename = "InspectionLevel")]
     pub inspection_level: Value<InspectionLevel>,
 }
@@ -1240,12 +1338,14 @@ impl Walk for Behavior {
 
 /// The `BlockAction` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `BlockAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-blockaction.html), [`AWS::WAFv2::WebACL` `BlockAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-blockaction.html).
 ///
 /// Every property is optional: start from [`BlockAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlockAction {
-    /// `CustomResponse`: optional.
+    /// Custom response.
+    ///
+    /// `CustomResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-blockaction.html#cfn-wafv2-rulegroup-blockaction-customresponse)): object [`CustomResponse`], optional.
     #[serde(rename = "CustomResponse", skip_serializing_if = "Option::is_none")]
     pub custom_response: Option<CustomResponse>,
 }
@@ -1301,12 +1401,14 @@ impl Walk for BlockchainChain {
 
 /// The `Body` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `Body`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-body.html), [`AWS::WAFv2::WebACL` `Body`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-body.html).
 ///
 /// Every property is optional: start from [`Body::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Body {
-    /// `OversizeHandling`: optional.
+    /// Handling of requests containing oversize fields
+    ///
+    /// `OversizeHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-body.html#cfn-wafv2-rulegroup-body-oversizehandling)): [`OversizeHandling`], one of `CONTINUE`, `MATCH`, `NO_MATCH`, optional.
     #[serde(rename = "OversizeHandling", skip_serializing_if = "Option::is_none")]
     pub oversize_handling: Option<Value<OversizeHandling>>,
 }
@@ -1359,30 +1461,38 @@ impl Walk for BodyParsingFallbackBehavior {
 
 /// The `ByteMatchStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `ByteMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-bytematchstatement.html), [`AWS::WAFv2::WebACL` `ByteMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-bytematchstatement.html).
 ///
 /// [`ByteMatchStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ByteMatchStatement {
-    /// `FieldToMatch`: required.
+    /// Field of the request to match.
+    ///
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-bytematchstatement.html#cfn-wafv2-rulegroup-bytematchstatement-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PositionalConstraint`: required.
+    /// Position of the evaluation in the FieldToMatch of request.
+    ///
+    /// `PositionalConstraint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-bytematchstatement.html#cfn-wafv2-rulegroup-bytematchstatement-positionalconstraint)): [`PositionalConstraint`], one of `EXACTLY`, `STARTS_WITH`, `ENDS_WITH`, `CONTAINS`, `CONTAINS_WORD`, required.
     #[serde(rename = "PositionalConstraint")]
     pub positional_constraint: Value<PositionalConstraint>,
-    /// `PreParseTextTransformations`: optional.
+    /// `PreParseTextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-bytematchstatement.html#cfn-wafv2-rulegroup-bytematchstatement-preparsetexttransformations)): list of (object [`PreParseTextTransformation`]), optional.
     #[serde(
         rename = "PreParseTextTransformations",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_parse_text_transformations: Option<Value<Vec<PreParseTextTransformation>>>,
-    /// `SearchString`: optional.
+    /// String that is searched to find a match.
+    ///
+    /// `SearchString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-bytematchstatement.html#cfn-wafv2-rulegroup-bytematchstatement-searchstring)): string, optional.
     #[serde(rename = "SearchString", skip_serializing_if = "Option::is_none")]
     pub search_string: Option<Value<String>>,
-    /// `SearchStringBase64`: optional.
+    /// Base64 encoded string that is searched to find a match.
+    ///
+    /// `SearchStringBase64` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-bytematchstatement.html#cfn-wafv2-rulegroup-bytematchstatement-searchstringbase64)): string, optional.
     #[serde(rename = "SearchStringBase64", skip_serializing_if = "Option::is_none")]
     pub search_string_base64: Option<Value<String>>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-bytematchstatement.html#cfn-wafv2-rulegroup-bytematchstatement-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -1448,12 +1558,14 @@ impl Walk for ByteMatchStatement {
 
 /// The `CaptchaAction` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CaptchaAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-captchaaction.html), [`AWS::WAFv2::WebACL` `CaptchaAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-captchaaction.html).
 ///
 /// Every property is optional: start from [`CaptchaAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptchaAction {
-    /// `CustomRequestHandling`: optional.
+    /// Custom request handling.
+    ///
+    /// `CustomRequestHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-captchaaction.html#cfn-wafv2-rulegroup-captchaaction-customrequesthandling)): object [`CustomRequestHandling`], optional.
     #[serde(
         rename = "CustomRequestHandling",
         skip_serializing_if = "Option::is_none"
@@ -1486,12 +1598,12 @@ impl Walk for CaptchaAction {
 
 /// The `CaptchaConfig` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CaptchaConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-captchaconfig.html), [`AWS::WAFv2::WebACL` `CaptchaConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-captchaconfig.html).
 ///
 /// Every property is optional: start from [`CaptchaConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptchaConfig {
-    /// `ImmunityTimeProperty`: optional.
+    /// `ImmunityTimeProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-captchaconfig.html#cfn-wafv2-rulegroup-captchaconfig-immunitytimeproperty)): object [`ImmunityTimeProperty`], optional.
     #[serde(
         rename = "ImmunityTimeProperty",
         skip_serializing_if = "Option::is_none"
@@ -1524,12 +1636,14 @@ impl Walk for CaptchaConfig {
 
 /// The `ChallengeAction` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `ChallengeAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-challengeaction.html), [`AWS::WAFv2::WebACL` `ChallengeAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-challengeaction.html).
 ///
 /// Every property is optional: start from [`ChallengeAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChallengeAction {
-    /// `CustomRequestHandling`: optional.
+    /// Custom request handling.
+    ///
+    /// `CustomRequestHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-challengeaction.html#cfn-wafv2-rulegroup-challengeaction-customrequesthandling)): object [`CustomRequestHandling`], optional.
     #[serde(
         rename = "CustomRequestHandling",
         skip_serializing_if = "Option::is_none"
@@ -1562,12 +1676,12 @@ impl Walk for ChallengeAction {
 
 /// The `ChallengeConfig` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `ChallengeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-challengeconfig.html), [`AWS::WAFv2::WebACL` `ChallengeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-challengeconfig.html).
 ///
 /// Every property is optional: start from [`ChallengeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChallengeConfig {
-    /// `ImmunityTimeProperty`: optional.
+    /// `ImmunityTimeProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-challengeconfig.html#cfn-wafv2-rulegroup-challengeconfig-immunitytimeproperty)): object [`ImmunityTimeProperty`], optional.
     #[serde(
         rename = "ImmunityTimeProperty",
         skip_serializing_if = "Option::is_none"
@@ -1600,21 +1714,21 @@ impl Walk for ChallengeConfig {
 
 /// The `ClientSideAction` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ClientSideAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-clientsideaction.html).
 ///
 /// [`ClientSideAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClientSideAction {
-    /// `ExemptUriRegularExpressions`: optional.
+    /// `ExemptUriRegularExpressions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-clientsideaction.html#cfn-wafv2-webacl-clientsideaction-exempturiregularexpressions)): list of (object [`Regex`]), optional.
     #[serde(
         rename = "ExemptUriRegularExpressions",
         skip_serializing_if = "Option::is_none"
     )]
     pub exempt_uri_regular_expressions: Option<Value<Vec<Regex>>>,
-    /// `Sensitivity`: optional.
+    /// `Sensitivity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-clientsideaction.html#cfn-wafv2-webacl-clientsideaction-sensitivity)): [`SensitivityToAct`], one of `LOW`, `MEDIUM`, `HIGH`, optional.
     #[serde(rename = "Sensitivity", skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<Value<SensitivityToAct>>,
-    /// `UsageOfAction`: required.
+    /// `UsageOfAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-clientsideaction.html#cfn-wafv2-webacl-clientsideaction-usageofaction)): [`UsageOfAction`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "UsageOfAction")]
     pub usage_of_action: Value<UsageOfAction>,
 }
@@ -1658,12 +1772,14 @@ impl Walk for ClientSideAction {
 
 /// The `ClientSideActionConfig` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ClientSideActionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-clientsideactionconfig.html).
 ///
 /// Every property is required: [`ClientSideActionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClientSideActionConfig {
-    /// `Challenge`: required.
+    /// Client side action config for AntiDDOS AMR.
+    ///
+    /// `Challenge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-clientsideactionconfig.html#cfn-wafv2-webacl-clientsideactionconfig-challenge)): object [`ClientSideAction`], required.
     #[serde(rename = "Challenge")]
     pub challenge: ClientSideAction,
 }
@@ -1721,15 +1837,19 @@ impl Walk for ComparisonOperator {
 
 /// The `Condition` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::WAFv2::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html).
+/// AWS reference: [`AWS::WAFv2::LoggingConfiguration` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `ActionCondition`: optional.
+    /// A single action condition.
+    ///
+    /// `ActionCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-condition.html#cfn-wafv2-loggingconfiguration-condition-actioncondition)): object [`ActionCondition`], optional.
     #[serde(rename = "ActionCondition", skip_serializing_if = "Option::is_none")]
     pub action_condition: Option<ActionCondition>,
-    /// `LabelNameCondition`: optional.
+    /// A single label name condition.
+    ///
+    /// `LabelNameCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-condition.html#cfn-wafv2-loggingconfiguration-condition-labelnamecondition)): object [`LabelNameCondition`], optional.
     #[serde(rename = "LabelNameCondition", skip_serializing_if = "Option::is_none")]
     pub label_name_condition: Option<LabelNameCondition>,
 }
@@ -1767,18 +1887,18 @@ impl Walk for Condition {
 
 /// The `CookieMatchPattern` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CookieMatchPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookiematchpattern.html), [`AWS::WAFv2::WebACL` `CookieMatchPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-cookiematchpattern.html).
 ///
 /// Every property is optional: start from [`CookieMatchPattern::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CookieMatchPattern {
-    /// `All`: optional.
+    /// `All` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookiematchpattern.html#cfn-wafv2-rulegroup-cookiematchpattern-all)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "All", skip_serializing_if = "Option::is_none")]
     pub all: Option<Json>,
-    /// `ExcludedCookies`: optional.
+    /// `ExcludedCookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookiematchpattern.html#cfn-wafv2-rulegroup-cookiematchpattern-excludedcookies)): list of (string), optional. Items: 1 to 199. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 60 characters.
     #[serde(rename = "ExcludedCookies", skip_serializing_if = "Option::is_none")]
     pub excluded_cookies: Option<Value<Vec<Value<String>>>>,
-    /// `IncludedCookies`: optional.
+    /// `IncludedCookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookiematchpattern.html#cfn-wafv2-rulegroup-cookiematchpattern-includedcookies)): list of (string), optional. Items: 1 to 199. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 60 characters.
     #[serde(rename = "IncludedCookies", skip_serializing_if = "Option::is_none")]
     pub included_cookies: Option<Value<Vec<Value<String>>>>,
 }
@@ -1824,18 +1944,24 @@ impl Walk for CookieMatchPattern {
 
 /// The `Cookies` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `Cookies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookies.html), [`AWS::WAFv2::WebACL` `Cookies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-cookies.html).
 ///
 /// Every property is required: [`Cookies::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cookies {
-    /// `MatchPattern`: required.
+    /// The pattern to look for in the request cookies.
+    ///
+    /// `MatchPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookies.html#cfn-wafv2-rulegroup-cookies-matchpattern)): object [`CookieMatchPattern`], required.
     #[serde(rename = "MatchPattern")]
     pub match_pattern: CookieMatchPattern,
-    /// `MatchScope`: required.
+    /// The parts of the request to match against using the MatchPattern.
+    ///
+    /// `MatchScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookies.html#cfn-wafv2-rulegroup-cookies-matchscope)): [`MapMatchScope`], one of `ALL`, `KEY`, `VALUE`, required.
     #[serde(rename = "MatchScope")]
     pub match_scope: Value<MapMatchScope>,
-    /// `OversizeHandling`: required.
+    /// Handling of requests containing oversize fields
+    ///
+    /// `OversizeHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cookies.html#cfn-wafv2-rulegroup-cookies-oversizehandling)): [`OversizeHandling`], one of `CONTINUE`, `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "OversizeHandling")]
     pub oversize_handling: Value<OversizeHandling>,
 }
@@ -1871,12 +1997,14 @@ impl Walk for Cookies {
 
 /// The `CountAction` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CountAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-countaction.html), [`AWS::WAFv2::WebACL` `CountAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-countaction.html).
 ///
 /// Every property is optional: start from [`CountAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CountAction {
-    /// `CustomRequestHandling`: optional.
+    /// Custom request handling.
+    ///
+    /// `CustomRequestHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-countaction.html#cfn-wafv2-rulegroup-countaction-customrequesthandling)): object [`CustomRequestHandling`], optional.
     #[serde(
         rename = "CustomRequestHandling",
         skip_serializing_if = "Option::is_none"
@@ -2673,12 +2801,14 @@ impl Walk for CountryCodes {
 
 /// The `CryptoConfig` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CryptoConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cryptoconfig.html), [`AWS::WAFv2::WebACL` `CryptoConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-cryptoconfig.html).
 ///
 /// Every property is required: [`CryptoConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CryptoConfig {
-    /// `PaymentNetworks`: required.
+    /// List of payment network configurations.
+    ///
+    /// `PaymentNetworks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-cryptoconfig.html#cfn-wafv2-rulegroup-cryptoconfig-paymentnetworks)): list of (object [`PaymentNetwork`]), required. Items: 1 to 2.
     #[serde(rename = "PaymentNetworks")]
     pub payment_networks: Value<Vec<PaymentNetwork>>,
 }
@@ -2741,15 +2871,19 @@ impl Walk for CurrencyMode {
 
 /// The `CustomHTTPHeader` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CustomHTTPHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customhttpheader.html), [`AWS::WAFv2::WebACL` `CustomHTTPHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-customhttpheader.html).
 ///
 /// Every property is required: [`CustomHttpHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomHttpHeader {
-    /// `Name`: required.
+    /// HTTP header name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customhttpheader.html#cfn-wafv2-rulegroup-customhttpheader-name)): string, required. Pattern: `^[a-zA-Z0-9._$-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// HTTP header value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customhttpheader.html#cfn-wafv2-rulegroup-customhttpheader-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2778,12 +2912,14 @@ impl Walk for CustomHttpHeader {
 
 /// The `CustomRequestHandling` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CustomRequestHandling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customrequesthandling.html), [`AWS::WAFv2::WebACL` `CustomRequestHandling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-customrequesthandling.html).
 ///
 /// Every property is required: [`CustomRequestHandling::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomRequestHandling {
-    /// `InsertHeaders`: required.
+    /// Collection of HTTP headers.
+    ///
+    /// `InsertHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customrequesthandling.html#cfn-wafv2-rulegroup-customrequesthandling-insertheaders)): list of (object [`CustomHttpHeader`]), required. Items: at least 1.
     #[serde(rename = "InsertHeaders")]
     pub insert_headers: Value<Vec<CustomHttpHeader>>,
 }
@@ -2809,21 +2945,27 @@ impl Walk for CustomRequestHandling {
 
 /// The `CustomResponse` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CustomResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customresponse.html), [`AWS::WAFv2::WebACL` `CustomResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-customresponse.html).
 ///
 /// [`CustomResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomResponse {
-    /// `CustomResponseBodyKey`: optional.
+    /// Custom response body key.
+    ///
+    /// `CustomResponseBodyKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customresponse.html#cfn-wafv2-rulegroup-customresponse-customresponsebodykey)): string, optional. Pattern: `^[\w\-]+$`. Length: 1 to 128 characters.
     #[serde(
         rename = "CustomResponseBodyKey",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_response_body_key: Option<Value<String>>,
-    /// `ResponseCode`: required.
+    /// Custom response code.
+    ///
+    /// `ResponseCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customresponse.html#cfn-wafv2-rulegroup-customresponse-responsecode)): integer, required. Range: 200 to 599.
     #[serde(rename = "ResponseCode")]
     pub response_code: Value<i64>,
-    /// `ResponseHeaders`: optional.
+    /// Collection of HTTP headers.
+    ///
+    /// `ResponseHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customresponse.html#cfn-wafv2-rulegroup-customresponse-responseheaders)): list of (object [`CustomHttpHeader`]), optional. Items: at least 1.
     #[serde(rename = "ResponseHeaders", skip_serializing_if = "Option::is_none")]
     pub response_headers: Option<Value<Vec<CustomHttpHeader>>>,
 }
@@ -2867,15 +3009,19 @@ impl Walk for CustomResponse {
 
 /// The `CustomResponseBody` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `CustomResponseBody`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customresponsebody.html), [`AWS::WAFv2::WebACL` `CustomResponseBody`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-customresponsebody.html).
 ///
 /// Every property is required: [`CustomResponseBody::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomResponseBody {
-    /// `Content`: required.
+    /// Response content.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customresponsebody.html#cfn-wafv2-rulegroup-customresponsebody-content)): string, required. Length: 1 to 10240 characters.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `ContentType`: required.
+    /// Valid values are TEXT\_PLAIN, TEXT\_HTML, and APPLICATION\_JSON.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-customresponsebody.html#cfn-wafv2-rulegroup-customresponsebody-contenttype)): [`ResponseContentType`], one of `TEXT_PLAIN`, `TEXT_HTML`, `APPLICATION_JSON`, required.
     #[serde(rename = "ContentType")]
     pub content_type: Value<ResponseContentType>,
 }
@@ -2907,27 +3053,29 @@ impl Walk for CustomResponseBody {
 
 /// The `DataProtect` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `DataProtect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-dataprotect.html).
 ///
 /// [`DataProtect::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataProtect {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-dataprotect.html#cfn-wafv2-webacl-dataprotect-action)): [`DataProtectionAction`], one of `SUBSTITUTION`, `HASH`, required.
     #[serde(rename = "Action")]
     pub action: Value<DataProtectionAction>,
-    /// `ExcludeRateBasedDetails`: optional.
+    /// `ExcludeRateBasedDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-dataprotect.html#cfn-wafv2-webacl-dataprotect-excluderatebaseddetails)): boolean, optional.
     #[serde(
         rename = "ExcludeRateBasedDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_rate_based_details: Option<Value<bool>>,
-    /// `ExcludeRuleMatchDetails`: optional.
+    /// `ExcludeRuleMatchDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-dataprotect.html#cfn-wafv2-webacl-dataprotect-excluderulematchdetails)): boolean, optional.
     #[serde(
         rename = "ExcludeRuleMatchDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_rule_match_details: Option<Value<bool>>,
-    /// `Field`: required.
+    /// Field in log to protect.
+    ///
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-dataprotect.html#cfn-wafv2-webacl-dataprotect-field)): object [`FieldToProtect`], required.
     #[serde(rename = "Field")]
     pub field: FieldToProtect,
 }
@@ -2997,12 +3145,12 @@ impl Walk for DataProtectionAction {
 
 /// The `DataProtectionConfig` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `DataProtectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-dataprotectionconfig.html).
 ///
 /// Every property is required: [`DataProtectionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataProtectionConfig {
-    /// `DataProtections`: required.
+    /// `DataProtections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-dataprotectionconfig.html#cfn-wafv2-webacl-dataprotectionconfig-dataprotections)): list of (object [`DataProtect`]), required. Items: 1 to 26.
     #[serde(rename = "DataProtections")]
     pub data_protections: Value<Vec<DataProtect>>,
 }
@@ -3028,15 +3176,19 @@ impl Walk for DataProtectionConfig {
 
 /// The `DefaultAction` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `DefaultAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-defaultaction.html).
 ///
 /// Every property is optional: start from [`DefaultAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefaultAction {
-    /// `Allow`: optional.
+    /// Allow traffic towards application.
+    ///
+    /// `Allow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-defaultaction.html#cfn-wafv2-webacl-defaultaction-allow)): object [`AllowAction`], optional.
     #[serde(rename = "Allow", skip_serializing_if = "Option::is_none")]
     pub allow: Option<AllowAction>,
-    /// `Block`: optional.
+    /// Block traffic towards application.
+    ///
+    /// `Block` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-defaultaction.html#cfn-wafv2-webacl-defaultaction-block)): object [`BlockAction`], optional.
     #[serde(rename = "Block", skip_serializing_if = "Option::is_none")]
     pub block: Option<BlockAction>,
 }
@@ -3094,12 +3246,14 @@ impl Walk for DefaultBehavior {
 
 /// The `ExcludedRule` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ExcludedRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-excludedrule.html).
 ///
 /// Every property is required: [`ExcludedRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExcludedRule {
-    /// `Name`: required.
+    /// Name of the WebACL.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-excludedrule.html#cfn-wafv2-webacl-excludedrule-name)): string, required. Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -3143,12 +3297,12 @@ impl Walk for FallbackBehavior {
 
 /// The `FieldIdentifier` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `FieldIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-fieldidentifier.html).
 ///
 /// Every property is required: [`FieldIdentifier::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldIdentifier {
-    /// `Identifier`: required.
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-fieldidentifier.html#cfn-wafv2-webacl-fieldidentifier-identifier)): string, required. Pattern: `.*\S.*`. Length: 1 to 512 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
 }
@@ -3174,54 +3328,72 @@ impl Walk for FieldIdentifier {
 
 /// The `FieldToMatch` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html), [`AWS::WAFv2::WebACL` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-fieldtomatch.html).
 ///
 /// Every property is optional: start from [`FieldToMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FieldToMatch {
-    /// `AllQueryArguments`: optional.
+    /// `AllQueryArguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-allqueryarguments)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AllQueryArguments", skip_serializing_if = "Option::is_none")]
     pub all_query_arguments: Option<Json>,
-    /// `Body`: optional.
+    /// The body of a web request. This immediately follows the request headers.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-body)): object [`Body`], optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Body>,
-    /// `Cookies`: optional.
+    /// Includes cookies of a web request.
+    ///
+    /// `Cookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-cookies)): object [`Cookies`], optional.
     #[serde(rename = "Cookies", skip_serializing_if = "Option::is_none")]
     pub cookies: Option<Cookies>,
-    /// `HeaderOrder`: optional.
+    /// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
+    ///
+    /// `HeaderOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-headerorder)): object [`HeaderOrder`], optional.
     #[serde(rename = "HeaderOrder", skip_serializing_if = "Option::is_none")]
     pub header_order: Option<HeaderOrder>,
-    /// `Headers`: optional.
+    /// Includes headers of a web request.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-headers)): object [`Headers`], optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<Headers>,
-    /// `JA3Fingerprint`: optional.
+    /// Includes the JA3 fingerprint of a web request.
+    ///
+    /// `JA3Fingerprint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-ja3fingerprint)): object [`Ja3Fingerprint`], optional.
     #[serde(rename = "JA3Fingerprint", skip_serializing_if = "Option::is_none")]
     pub ja3_fingerprint: Option<Ja3Fingerprint>,
-    /// `JA4Fingerprint`: optional.
+    /// Includes the JA4 fingerprint of a web request.
+    ///
+    /// `JA4Fingerprint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-ja4fingerprint)): object [`Ja4Fingerprint`], optional.
     #[serde(rename = "JA4Fingerprint", skip_serializing_if = "Option::is_none")]
     pub ja4_fingerprint: Option<Ja4Fingerprint>,
-    /// `JsonBody`: optional.
+    /// Inspect the request body as JSON. The request body immediately follows the request headers.
+    ///
+    /// `JsonBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-jsonbody)): object [`JsonBody`], optional.
     #[serde(rename = "JsonBody", skip_serializing_if = "Option::is_none")]
     pub json_body: Option<JsonBody>,
-    /// `Method`: optional.
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-method)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Json>,
-    /// `QueryString`: optional.
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-querystring)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<Json>,
-    /// `SingleHeader`: optional.
+    /// `SingleHeader` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-singleheader)): object [`SingleHeader`], optional.
     #[serde(rename = "SingleHeader", skip_serializing_if = "Option::is_none")]
     pub single_header: Option<SingleHeader>,
-    /// `SingleQueryArgument`: optional.
+    /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
+    ///
+    /// `SingleQueryArgument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-singlequeryargument)): object [`SingleQueryArgument`], optional.
     #[serde(
         rename = "SingleQueryArgument",
         skip_serializing_if = "Option::is_none"
     )]
     pub single_query_argument: Option<SingleQueryArgument>,
-    /// `UriFragment`: optional.
+    /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd\#introduction
+    ///
+    /// `UriFragment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-urifragment)): object [`UriFragment`], optional.
     #[serde(rename = "UriFragment", skip_serializing_if = "Option::is_none")]
     pub uri_fragment: Option<UriFragment>,
-    /// `UriPath`: optional.
+    /// `UriPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-fieldtomatch.html#cfn-wafv2-rulegroup-fieldtomatch-uripath)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "UriPath", skip_serializing_if = "Option::is_none")]
     pub uri_path: Option<Json>,
 }
@@ -3355,15 +3527,19 @@ impl Walk for FieldToMatch {
 
 /// The `FieldToProtect` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `FieldToProtect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-fieldtoprotect.html).
 ///
 /// [`FieldToProtect::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldToProtect {
-    /// `FieldKeys`: optional.
+    /// List of field keys to protect
+    ///
+    /// `FieldKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-fieldtoprotect.html#cfn-wafv2-webacl-fieldtoprotect-fieldkeys)): list of (string), optional. Items: 0 to 100. Each item: Pattern: `\S`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "FieldKeys", skip_serializing_if = "Option::is_none")]
     pub field_keys: Option<Value<Vec<Value<String>>>>,
-    /// `FieldType`: required.
+    /// Field type to protect
+    ///
+    /// `FieldType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-fieldtoprotect.html#cfn-wafv2-webacl-fieldtoprotect-fieldtype)): [`FieldType`], one of `SINGLE_HEADER`, `SINGLE_COOKIE`, `SINGLE_QUERY_ARGUMENT`, `QUERY_STRING`, `BODY`, required.
     #[serde(rename = "FieldType")]
     pub field_type: Value<FieldType>,
 }
@@ -3427,18 +3603,24 @@ impl Walk for FieldType {
 
 /// The `Filter` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::WAFv2::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html).
+/// AWS reference: [`AWS::WAFv2::LoggingConfiguration` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-filter.html).
 ///
 /// Every property is required: [`Filter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Behavior`: required.
+    /// How to handle logs that satisfy the filter's conditions and requirement.
+    ///
+    /// `Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-filter.html#cfn-wafv2-loggingconfiguration-filter-behavior)): [`Behavior`], one of `KEEP`, `DROP`, required.
     #[serde(rename = "Behavior")]
     pub behavior: Value<Behavior>,
-    /// `Conditions`: required.
+    /// Match conditions for the filter.
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-filter.html#cfn-wafv2-loggingconfiguration-filter-conditions)): list of (object [`Condition`]), required. Items: at least 1.
     #[serde(rename = "Conditions")]
     pub conditions: Value<Vec<Condition>>,
-    /// `Requirement`: required.
+    /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
+    ///
+    /// `Requirement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-filter.html#cfn-wafv2-loggingconfiguration-filter-requirement)): [`Requirement`], one of `MEETS_ALL`, `MEETS_ANY`, required.
     #[serde(rename = "Requirement")]
     pub requirement: Value<Requirement>,
 }
@@ -3474,15 +3656,15 @@ impl Walk for Filter {
 
 /// The `ForwardedIPConfiguration` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `ForwardedIPConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-forwardedipconfiguration.html), [`AWS::WAFv2::WebACL` `ForwardedIPConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-forwardedipconfiguration.html).
 ///
 /// Every property is required: [`ForwardedIpConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ForwardedIpConfiguration {
-    /// `FallbackBehavior`: required.
+    /// `FallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-forwardedipconfiguration.html#cfn-wafv2-rulegroup-forwardedipconfiguration-fallbackbehavior)): [`FallbackBehavior`], one of `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "FallbackBehavior")]
     pub fallback_behavior: Value<FallbackBehavior>,
-    /// `HeaderName`: required.
+    /// `HeaderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-forwardedipconfiguration.html#cfn-wafv2-rulegroup-forwardedipconfiguration-headername)): string, required. Pattern: `^[a-zA-Z0-9-]{1,255}$`.
     #[serde(rename = "HeaderName")]
     pub header_name: Value<String>,
 }
@@ -3514,15 +3696,15 @@ impl Walk for ForwardedIpConfiguration {
 
 /// The `GeoMatchStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `GeoMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-geomatchstatement.html), [`AWS::WAFv2::WebACL` `GeoMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-geomatchstatement.html).
 ///
 /// Every property is optional: start from [`GeoMatchStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GeoMatchStatement {
-    /// `CountryCodes`: optional.
+    /// `CountryCodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-geomatchstatement.html#cfn-wafv2-rulegroup-geomatchstatement-countrycodes)): list of ([`CountryCodes`], one of `AD`, `AE`, `AF`, `AG`, `AI`, `AL`, `AM`, `AO`, `AQ`, `AR`, `AS`, `AT`, `AU`, `AW`, `AX`, `AZ`, `BA`, `BB`, `BD`, `BE`, `BF`, `BG`, `BH`, `BI`, `BJ`, `BL`, `BM`, `BN`, `BO`, `BQ`, `BR`, `BS`, `BT`, `BV`, `BW`, `BY`, `BZ`, `CA`, `CC`, `CD`, `CF`, `CG`, `CH`, `CI`, `CK`, `CL`, `CM`, `CN`, `CO`, `CR`, `CU`, `CV`, `CW`, `CX`, `CY`, `CZ`, `DE`, `DJ`, `DK`, `DM`, `DO`, `DZ`, `EC`, `EE`, `EG`, `EH`, `ER`, `ES`, `ET`, `FI`, `FJ`, `FK`, `FM`, `FO`, `FR`, `GA`, `GB`, `GD`, `GE`, `GF`, `GG`, `GH`, `GI`, `GL`, `GM`, `GN`, `GP`, `GQ`, `GR`, `GS`, `GT`, `GU`, `GW`, `GY`, `HK`, `HM`, `HN`, `HR`, `HT`, `HU`, `ID`, `IE`, `IL`, `IM`, `IN`, `IO`, `IQ`, `IR`, `IS`, `IT`, `JE`, `JM`, `JO`, `JP`, `KE`, `KG`, `KH`, `KI`, `KM`, `KN`, `KP`, `KR`, `KW`, `KY`, `KZ`, `LA`, `LB`, `LC`, `LI`, `LK`, `LR`, `LS`, `LT`, `LU`, `LV`, `LY`, `MA`, `MC`, `MD`, `ME`, `MF`, `MG`, `MH`, `MK`, `ML`, `MM`, `MN`, `MO`, `MP`, `MQ`, `MR`, `MS`, `MT`, `MU`, `MV`, `MW`, `MX`, `MY`, `MZ`, `NA`, `NC`, `NE`, `NF`, `NG`, `NI`, `NL`, `NO`, `NP`, `NR`, `NU`, `NZ`, `OM`, `PA`, `PE`, `PF`, `PG`, `PH`, `PK`, `PL`, `PM`, `PN`, `PR`, `PS`, `PT`, `PW`, `PY`, `QA`, `RE`, `RO`, `RS`, `RU`, `RW`, `SA`, `SB`, `SC`, `SD`, `SE`, `SG`, `SH`, `SI`, `SJ`, `SK`, `SL`, `SM`, `SN`, `SO`, `SR`, `SS`, `ST`, `SV`, `SX`, `SY`, `SZ`, `TC`, `TD`, `TF`, `TG`, `TH`, `TJ`, `TK`, `TL`, `TM`, `TN`, `TO`, `TR`, `TT`, `TV`, `TW`, `TZ`, `UA`, `UG`, `UM`, `US`, `UY`, `UZ`, `VA`, `VC`, `VE`, `VG`, `VI`, `VN`, `VU`, `WF`, `WS`, `XK`, `YE`, `YT`, `ZA`, `ZM`, `ZW`), optional. Items: at least 1. Each item: Length: 1 to 2 characters.
     #[serde(rename = "CountryCodes", skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<Value<Vec<Value<CountryCodes>>>>,
-    /// `ForwardedIPConfig`: optional.
+    /// `ForwardedIPConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-geomatchstatement.html#cfn-wafv2-rulegroup-geomatchstatement-forwardedipconfig)): object [`ForwardedIpConfiguration`], optional.
     #[serde(rename = "ForwardedIPConfig", skip_serializing_if = "Option::is_none")]
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
@@ -3560,18 +3742,18 @@ impl Walk for GeoMatchStatement {
 
 /// The `HeaderMatchPattern` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `HeaderMatchPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headermatchpattern.html), [`AWS::WAFv2::WebACL` `HeaderMatchPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-headermatchpattern.html).
 ///
 /// Every property is optional: start from [`HeaderMatchPattern::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HeaderMatchPattern {
-    /// `All`: optional.
+    /// `All` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headermatchpattern.html#cfn-wafv2-rulegroup-headermatchpattern-all)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "All", skip_serializing_if = "Option::is_none")]
     pub all: Option<Json>,
-    /// `ExcludedHeaders`: optional.
+    /// `ExcludedHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headermatchpattern.html#cfn-wafv2-rulegroup-headermatchpattern-excludedheaders)): list of (string), optional. Items: 1 to 199. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "ExcludedHeaders", skip_serializing_if = "Option::is_none")]
     pub excluded_headers: Option<Value<Vec<Value<String>>>>,
-    /// `IncludedHeaders`: optional.
+    /// `IncludedHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headermatchpattern.html#cfn-wafv2-rulegroup-headermatchpattern-includedheaders)): list of (string), optional. Items: 1 to 199. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "IncludedHeaders", skip_serializing_if = "Option::is_none")]
     pub included_headers: Option<Value<Vec<Value<String>>>>,
 }
@@ -3617,12 +3799,14 @@ impl Walk for HeaderMatchPattern {
 
 /// The `HeaderOrder` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `HeaderOrder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headerorder.html), [`AWS::WAFv2::WebACL` `HeaderOrder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-headerorder.html).
 ///
 /// Every property is required: [`HeaderOrder::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HeaderOrder {
-    /// `OversizeHandling`: required.
+    /// Handling of requests containing oversize fields
+    ///
+    /// `OversizeHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headerorder.html#cfn-wafv2-rulegroup-headerorder-oversizehandling)): [`OversizeHandling`], one of `CONTINUE`, `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "OversizeHandling")]
     pub oversize_handling: Value<OversizeHandling>,
 }
@@ -3648,18 +3832,24 @@ impl Walk for HeaderOrder {
 
 /// The `Headers` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `Headers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headers.html), [`AWS::WAFv2::WebACL` `Headers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-headers.html).
 ///
 /// Every property is required: [`Headers::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Headers {
-    /// `MatchPattern`: required.
+    /// The pattern to look for in the request headers.
+    ///
+    /// `MatchPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headers.html#cfn-wafv2-rulegroup-headers-matchpattern)): object [`HeaderMatchPattern`], required.
     #[serde(rename = "MatchPattern")]
     pub match_pattern: HeaderMatchPattern,
-    /// `MatchScope`: required.
+    /// The parts of the request to match against using the MatchPattern.
+    ///
+    /// `MatchScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headers.html#cfn-wafv2-rulegroup-headers-matchscope)): [`MapMatchScope`], one of `ALL`, `KEY`, `VALUE`, required.
     #[serde(rename = "MatchScope")]
     pub match_scope: Value<MapMatchScope>,
-    /// `OversizeHandling`: required.
+    /// Handling of requests containing oversize fields
+    ///
+    /// `OversizeHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-headers.html#cfn-wafv2-rulegroup-headers-oversizehandling)): [`OversizeHandling`], one of `CONTINUE`, `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "OversizeHandling")]
     pub oversize_handling: Value<OversizeHandling>,
 }
@@ -3695,12 +3885,12 @@ impl Walk for Headers {
 
 /// The `ImmunityTimeProperty` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `ImmunityTimeProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-immunitytimeproperty.html), [`AWS::WAFv2::WebACL` `ImmunityTimeProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-immunitytimeproperty.html).
 ///
 /// Every property is required: [`ImmunityTimeProperty::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImmunityTimeProperty {
-    /// `ImmunityTime`: required.
+    /// `ImmunityTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-immunitytimeproperty.html#cfn-wafv2-rulegroup-immunitytimeproperty-immunitytime)): integer, required. Range: 60 to 259200.
     #[serde(rename = "ImmunityTime")]
     pub immunity_time: Value<i64>,
 }
@@ -3766,18 +3956,18 @@ impl Walk for IpAddressVersion {
 
 /// The `IPSetForwardedIPConfiguration` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `IPSetForwardedIPConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ipsetforwardedipconfiguration.html), [`AWS::WAFv2::WebACL` `IPSetForwardedIPConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ipsetforwardedipconfiguration.html).
 ///
 /// Every property is required: [`IpSetForwardedIpConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSetForwardedIpConfiguration {
-    /// `FallbackBehavior`: required.
+    /// `FallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ipsetforwardedipconfiguration.html#cfn-wafv2-rulegroup-ipsetforwardedipconfiguration-fallbackbehavior)): [`FallbackBehavior`], one of `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "FallbackBehavior")]
     pub fallback_behavior: Value<FallbackBehavior>,
-    /// `HeaderName`: required.
+    /// `HeaderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ipsetforwardedipconfiguration.html#cfn-wafv2-rulegroup-ipsetforwardedipconfiguration-headername)): string, required. Pattern: `^[a-zA-Z0-9-]{1,255}$`.
     #[serde(rename = "HeaderName")]
     pub header_name: Value<String>,
-    /// `Position`: required.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ipsetforwardedipconfiguration.html#cfn-wafv2-rulegroup-ipsetforwardedipconfiguration-position)): [`Position`], one of `FIRST`, `LAST`, `ANY`, required.
     #[serde(rename = "Position")]
     pub position: Value<Position>,
 }
@@ -3813,15 +4003,17 @@ impl Walk for IpSetForwardedIpConfiguration {
 
 /// The `IPSetReferenceStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `IPSetReferenceStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ipsetreferencestatement.html), [`AWS::WAFv2::WebACL` `IPSetReferenceStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ipsetreferencestatement.html).
 ///
 /// [`IpSetReferenceStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSetReferenceStatement {
-    /// `Arn`: required.
+    /// ARN of the WAF entity.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ipsetreferencestatement.html#cfn-wafv2-rulegroup-ipsetreferencestatement-arn)): string, required. Pattern: `\S`. Length: 20 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `IPSetForwardedIPConfig`: optional.
+    /// `IPSetForwardedIPConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ipsetreferencestatement.html#cfn-wafv2-rulegroup-ipsetreferencestatement-ipsetforwardedipconfig)): object [`IpSetForwardedIpConfiguration`], optional.
     #[serde(
         rename = "IPSetForwardedIPConfig",
         skip_serializing_if = "Option::is_none"
@@ -3862,12 +4054,12 @@ impl Walk for IpSetReferenceStatement {
 
 /// The `JA3Fingerprint` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `JA3Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ja3fingerprint.html), [`AWS::WAFv2::WebACL` `JA3Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ja3fingerprint.html).
 ///
 /// Every property is required: [`Ja3Fingerprint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ja3Fingerprint {
-    /// `FallbackBehavior`: required.
+    /// `FallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ja3fingerprint.html#cfn-wafv2-rulegroup-ja3fingerprint-fallbackbehavior)): [`FallbackBehavior`], one of `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "FallbackBehavior")]
     pub fallback_behavior: Value<FallbackBehavior>,
 }
@@ -3893,12 +4085,12 @@ impl Walk for Ja3Fingerprint {
 
 /// The `JA4Fingerprint` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `JA4Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ja4fingerprint.html), [`AWS::WAFv2::WebACL` `JA4Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ja4fingerprint.html).
 ///
 /// Every property is required: [`Ja4Fingerprint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ja4Fingerprint {
-    /// `FallbackBehavior`: required.
+    /// `FallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ja4fingerprint.html#cfn-wafv2-rulegroup-ja4fingerprint-fallbackbehavior)): [`FallbackBehavior`], one of `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "FallbackBehavior")]
     pub fallback_behavior: Value<FallbackBehavior>,
 }
@@ -3924,24 +4116,32 @@ impl Walk for Ja4Fingerprint {
 
 /// The `JsonBody` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `JsonBody`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonbody.html), [`AWS::WAFv2::WebACL` `JsonBody`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-jsonbody.html).
 ///
 /// [`JsonBody::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonBody {
-    /// `InvalidFallbackBehavior`: optional.
+    /// The inspection behavior to fall back to if the JSON in the request body is invalid.
+    ///
+    /// `InvalidFallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonbody.html#cfn-wafv2-rulegroup-jsonbody-invalidfallbackbehavior)): [`BodyParsingFallbackBehavior`], one of `MATCH`, `NO_MATCH`, `EVALUATE_AS_STRING`, optional.
     #[serde(
         rename = "InvalidFallbackBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub invalid_fallback_behavior: Option<Value<BodyParsingFallbackBehavior>>,
-    /// `MatchPattern`: required.
+    /// The pattern to look for in the JSON body.
+    ///
+    /// `MatchPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonbody.html#cfn-wafv2-rulegroup-jsonbody-matchpattern)): object [`JsonMatchPattern`], required.
     #[serde(rename = "MatchPattern")]
     pub match_pattern: JsonMatchPattern,
-    /// `MatchScope`: required.
+    /// The parts of the JSON to match against using the MatchPattern.
+    ///
+    /// `MatchScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonbody.html#cfn-wafv2-rulegroup-jsonbody-matchscope)): [`JsonMatchScope`], one of `ALL`, `KEY`, `VALUE`, required.
     #[serde(rename = "MatchScope")]
     pub match_scope: Value<JsonMatchScope>,
-    /// `OversizeHandling`: optional.
+    /// Handling of requests containing oversize fields
+    ///
+    /// `OversizeHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonbody.html#cfn-wafv2-rulegroup-jsonbody-oversizehandling)): [`OversizeHandling`], one of `CONTINUE`, `MATCH`, `NO_MATCH`, optional.
     #[serde(rename = "OversizeHandling", skip_serializing_if = "Option::is_none")]
     pub oversize_handling: Option<Value<OversizeHandling>>,
 }
@@ -3994,15 +4194,15 @@ impl Walk for JsonBody {
 
 /// The `JsonMatchPattern` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `JsonMatchPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonmatchpattern.html), [`AWS::WAFv2::WebACL` `JsonMatchPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-jsonmatchpattern.html).
 ///
 /// Every property is optional: start from [`JsonMatchPattern::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JsonMatchPattern {
-    /// `All`: optional.
+    /// `All` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonmatchpattern.html#cfn-wafv2-rulegroup-jsonmatchpattern-all)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "All", skip_serializing_if = "Option::is_none")]
     pub all: Option<Json>,
-    /// `IncludedPaths`: optional.
+    /// `IncludedPaths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-jsonmatchpattern.html#cfn-wafv2-rulegroup-jsonmatchpattern-includedpaths)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[\/]+([^~]*(~[01])*){1,512}$`.
     #[serde(rename = "IncludedPaths", skip_serializing_if = "Option::is_none")]
     pub included_paths: Option<Value<Vec<Value<String>>>>,
 }
@@ -4063,12 +4263,14 @@ impl Walk for JsonMatchScope {
 
 /// The `Label` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-label.html), [`AWS::WAFv2::WebACL` `Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-label.html).
 ///
 /// Every property is required: [`Label::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Label {
-    /// `Name`: required.
+    /// Name of the Label.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-label.html#cfn-wafv2-rulegroup-label-name)): string, required. Pattern: `^[0-9A-Za-z_:-]{1,1024}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -4112,15 +4314,15 @@ impl Walk for LabelMatchScope {
 
 /// The `LabelMatchStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `LabelMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-labelmatchstatement.html), [`AWS::WAFv2::WebACL` `LabelMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-labelmatchstatement.html).
 ///
 /// Every property is required: [`LabelMatchStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LabelMatchStatement {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-labelmatchstatement.html#cfn-wafv2-rulegroup-labelmatchstatement-key)): string, required. Pattern: `^[0-9A-Za-z_:-]{1,1024}$`.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Scope`: required.
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-labelmatchstatement.html#cfn-wafv2-rulegroup-labelmatchstatement-scope)): [`LabelMatchScope`], one of `LABEL`, `NAMESPACE`, required.
     #[serde(rename = "Scope")]
     pub scope: Value<LabelMatchScope>,
 }
@@ -4149,12 +4351,14 @@ impl Walk for LabelMatchStatement {
 
 /// The `LabelNameCondition` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::WAFv2::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html).
+/// AWS reference: [`AWS::WAFv2::LoggingConfiguration` `LabelNameCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-labelnamecondition.html).
 ///
 /// Every property is required: [`LabelNameCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LabelNameCondition {
-    /// `LabelName`: required.
+    /// The label name that a log record must contain in order to meet the condition. This must be a fully qualified label name. Fully qualified labels have a prefix, optional namespaces, and label name. The prefix identifies the rule group or web ACL context of the rule that added the label.
+    ///
+    /// `LabelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-labelnamecondition.html#cfn-wafv2-loggingconfiguration-labelnamecondition-labelname)): string, required.
     #[serde(rename = "LabelName")]
     pub label_name: Value<String>,
 }
@@ -4180,21 +4384,23 @@ impl Walk for LabelNameCondition {
 
 /// The `FieldToMatch` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::WAFv2::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html).
+/// AWS reference: [`AWS::WAFv2::LoggingConfiguration` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-fieldtomatch.html).
 ///
 /// Every property is optional: start from [`LoggingConfigurationFieldToMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingConfigurationFieldToMatch {
-    /// `Method`: optional.
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-fieldtomatch.html#cfn-wafv2-loggingconfiguration-fieldtomatch-method)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Json>,
-    /// `QueryString`: optional.
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-fieldtomatch.html#cfn-wafv2-loggingconfiguration-fieldtomatch-querystring)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<Json>,
-    /// `SingleHeader`: optional.
+    /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
+    ///
+    /// `SingleHeader` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-fieldtomatch.html#cfn-wafv2-loggingconfiguration-fieldtomatch-singleheader)): object [`SingleHeader`], optional.
     #[serde(rename = "SingleHeader", skip_serializing_if = "Option::is_none")]
     pub single_header: Option<SingleHeader>,
-    /// `UriPath`: optional.
+    /// `UriPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-fieldtomatch.html#cfn-wafv2-loggingconfiguration-fieldtomatch-uripath)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "UriPath", skip_serializing_if = "Option::is_none")]
     pub uri_path: Option<Json>,
 }
@@ -4248,15 +4454,19 @@ impl Walk for LoggingConfigurationFieldToMatch {
 
 /// The `LoggingFilter` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::WAFv2::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html).
+/// AWS reference: [`AWS::WAFv2::LoggingConfiguration` `LoggingFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-loggingfilter.html).
 ///
 /// Every property is required: [`LoggingFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingFilter {
-    /// `DefaultBehavior`: required.
+    /// Default handling for logs that don't match any of the specified filtering conditions.
+    ///
+    /// `DefaultBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-loggingfilter.html#cfn-wafv2-loggingconfiguration-loggingfilter-defaultbehavior)): [`DefaultBehavior`], one of `KEEP`, `DROP`, required.
     #[serde(rename = "DefaultBehavior")]
     pub default_behavior: Value<DefaultBehavior>,
-    /// `Filters`: required.
+    /// The filters that you want to apply to the logs.
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-loggingfilter.html#cfn-wafv2-loggingconfiguration-loggingfilter-filters)): list of (object [`Filter`]), required. Items: at least 1.
     #[serde(rename = "Filters")]
     pub filters: Value<Vec<Filter>>,
 }
@@ -4288,45 +4498,53 @@ impl Walk for LoggingFilter {
 
 /// The `ManagedRuleGroupConfig` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ManagedRuleGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html).
 ///
 /// Every property is optional: start from [`ManagedRuleGroupConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedRuleGroupConfig {
-    /// `AWSManagedRulesACFPRuleSet`: optional.
+    /// Configures how to use the Account creation fraud prevention managed rule group in the web ACL
+    ///
+    /// `AWSManagedRulesACFPRuleSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-awsmanagedrulesacfpruleset)): object [`AwsManagedRulesAcfpRuleSet`], optional.
     #[serde(
         rename = "AWSManagedRulesACFPRuleSet",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_managed_rules_acfp_rule_set: Option<AwsManagedRulesAcfpRuleSet>,
-    /// `AWSManagedRulesATPRuleSet`: optional.
+    /// Configures how to use the Account Takeover Prevention managed rule group in the web ACL
+    ///
+    /// `AWSManagedRulesATPRuleSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-awsmanagedrulesatpruleset)): object [`AwsManagedRulesAtpRuleSet`], optional.
     #[serde(
         rename = "AWSManagedRulesATPRuleSet",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_managed_rules_atp_rule_set: Option<AwsManagedRulesAtpRuleSet>,
-    /// `AWSManagedRulesAntiDDoSRuleSet`: optional.
+    /// Configures how to use the AntiDDOS AWS managed rule group in the web ACL
+    ///
+    /// `AWSManagedRulesAntiDDoSRuleSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-awsmanagedrulesantiddosruleset)): object [`AwsManagedRulesAntiDDoSRuleSet`], optional.
     #[serde(
         rename = "AWSManagedRulesAntiDDoSRuleSet",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_managed_rules_anti_d_do_s_rule_set: Option<AwsManagedRulesAntiDDoSRuleSet>,
-    /// `AWSManagedRulesBotControlRuleSet`: optional.
+    /// Configures how to use the Bot Control managed rule group in the web ACL
+    ///
+    /// `AWSManagedRulesBotControlRuleSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-awsmanagedrulesbotcontrolruleset)): object [`AwsManagedRulesBotControlRuleSet`], optional.
     #[serde(
         rename = "AWSManagedRulesBotControlRuleSet",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_managed_rules_bot_control_rule_set: Option<AwsManagedRulesBotControlRuleSet>,
-    /// `LoginPath`: optional.
+    /// `LoginPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-loginpath)): string, optional. Pattern: `.*\S.*`. Length: 1 to 256 characters.
     #[serde(rename = "LoginPath", skip_serializing_if = "Option::is_none")]
     pub login_path: Option<Value<String>>,
-    /// `PasswordField`: optional.
+    /// `PasswordField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-passwordfield)): object [`FieldIdentifier`], optional.
     #[serde(rename = "PasswordField", skip_serializing_if = "Option::is_none")]
     pub password_field: Option<FieldIdentifier>,
-    /// `PayloadType`: optional.
+    /// `PayloadType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-payloadtype)): [`PayloadType`], one of `JSON`, `FORM_ENCODED`, optional.
     #[serde(rename = "PayloadType", skip_serializing_if = "Option::is_none")]
     pub payload_type: Option<Value<PayloadType>>,
-    /// `UsernameField`: optional.
+    /// `UsernameField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupconfig.html#cfn-wafv2-webacl-managedrulegroupconfig-usernamefield)): object [`FieldIdentifier`], optional.
     #[serde(rename = "UsernameField", skip_serializing_if = "Option::is_none")]
     pub username_field: Option<FieldIdentifier>,
 }
@@ -4424,36 +4642,44 @@ impl Walk for ManagedRuleGroupConfig {
 
 /// The `ManagedRuleGroupStatement` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ManagedRuleGroupStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html).
 ///
 /// [`ManagedRuleGroupStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedRuleGroupStatement {
-    /// `ExcludedRules`: optional.
+    /// `ExcludedRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html#cfn-wafv2-webacl-managedrulegroupstatement-excludedrules)): list of (object [`ExcludedRule`]), optional. Items: 0 to 100.
     #[serde(rename = "ExcludedRules", skip_serializing_if = "Option::is_none")]
     pub excluded_rules: Option<Value<Vec<ExcludedRule>>>,
-    /// `ManagedRuleGroupConfigs`: optional.
+    /// Collection of ManagedRuleGroupConfig.
+    ///
+    /// `ManagedRuleGroupConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html#cfn-wafv2-webacl-managedrulegroupstatement-managedrulegroupconfigs)): list of (object [`ManagedRuleGroupConfig`]), optional.
     #[serde(
         rename = "ManagedRuleGroupConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_rule_group_configs: Option<Value<Vec<ManagedRuleGroupConfig>>>,
-    /// `Name`: required.
+    /// Name of the WebACL.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html#cfn-wafv2-webacl-managedrulegroupstatement-name)): string, required. Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RuleActionOverrides`: optional.
+    /// Action overrides for rules in the rule group.
+    ///
+    /// `RuleActionOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html#cfn-wafv2-webacl-managedrulegroupstatement-ruleactionoverrides)): list of (object [`RuleActionOverride`]), optional. Items: 0 to 100.
     #[serde(
         rename = "RuleActionOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub rule_action_overrides: Option<Value<Vec<RuleActionOverride>>>,
-    /// `ScopeDownStatement`: optional.
+    /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    ///
+    /// `ScopeDownStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html#cfn-wafv2-webacl-managedrulegroupstatement-scopedownstatement)): object [`WebAclStatement`], optional.
     #[serde(rename = "ScopeDownStatement", skip_serializing_if = "Option::is_none")]
     pub scope_down_statement: Option<Box<WebAclStatement>>,
-    /// `VendorName`: required.
+    /// `VendorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html#cfn-wafv2-webacl-managedrulegroupstatement-vendorname)): string, required. Pattern: `\S`. Length: 1 to 128 characters.
     #[serde(rename = "VendorName")]
     pub vendor_name: Value<String>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-managedrulegroupstatement.html#cfn-wafv2-webacl-managedrulegroupstatement-version)): string, optional. Pattern: `^[\w#:\.\-/]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -4556,15 +4782,19 @@ impl Walk for MapMatchScope {
 
 /// The `MonetizationConfig` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `MonetizationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-monetizationconfig.html), [`AWS::WAFv2::WebACL` `MonetizationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-monetizationconfig.html).
 ///
 /// Every property is optional: start from [`MonetizationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MonetizationConfig {
-    /// `CryptoConfig`: optional.
+    /// Configures cryptocurrency payment settings.
+    ///
+    /// `CryptoConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-monetizationconfig.html#cfn-wafv2-rulegroup-monetizationconfig-cryptoconfig)): object [`CryptoConfig`], optional.
     #[serde(rename = "CryptoConfig", skip_serializing_if = "Option::is_none")]
     pub crypto_config: Option<CryptoConfig>,
-    /// `CurrencyMode`: optional.
+    /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
+    ///
+    /// `CurrencyMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-monetizationconfig.html#cfn-wafv2-rulegroup-monetizationconfig-currencymode)): [`CurrencyMode`], one of `REAL`, `TEST`, optional.
     #[serde(rename = "CurrencyMode", skip_serializing_if = "Option::is_none")]
     pub currency_mode: Option<Value<CurrencyMode>>,
 }
@@ -4602,12 +4832,14 @@ impl Walk for MonetizationConfig {
 
 /// The `MonetizeAction` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `MonetizeAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-monetizeaction.html), [`AWS::WAFv2::WebACL` `MonetizeAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-monetizeaction.html).
 ///
 /// Every property is optional: start from [`MonetizeAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MonetizeAction {
-    /// `PriceMultiplier`: optional.
+    /// The price multiplier for the monetize action.
+    ///
+    /// `PriceMultiplier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-monetizeaction.html#cfn-wafv2-rulegroup-monetizeaction-pricemultiplier)): string, optional. Pattern: `^([1-9][0-9]?|100)$`. Length: 1 to 3 characters.
     #[serde(rename = "PriceMultiplier", skip_serializing_if = "Option::is_none")]
     pub price_multiplier: Option<Value<String>>,
 }
@@ -4637,12 +4869,12 @@ impl Walk for MonetizeAction {
 
 /// The `OnSourceDDoSProtectionConfig` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `OnSourceDDoSProtectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-onsourceddosprotectionconfig.html).
 ///
 /// Every property is required: [`OnSourceDDoSProtectionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnSourceDDoSProtectionConfig {
-    /// `ALBLowReputationMode`: required.
+    /// `ALBLowReputationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-onsourceddosprotectionconfig.html#cfn-wafv2-webacl-onsourceddosprotectionconfig-alblowreputationmode)): [`AlbLowReputationMode`], one of `ACTIVE_UNDER_DDOS`, `ALWAYS_ON`, required.
     #[serde(rename = "ALBLowReputationMode")]
     pub alb_low_reputation_mode: Value<AlbLowReputationMode>,
 }
@@ -4668,15 +4900,15 @@ impl Walk for OnSourceDDoSProtectionConfig {
 
 /// The `OverrideAction` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `OverrideAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-overrideaction.html).
 ///
 /// Every property is optional: start from [`OverrideAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OverrideAction {
-    /// `Count`: optional.
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-overrideaction.html#cfn-wafv2-webacl-overrideaction-count)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Json>,
-    /// `None`: optional.
+    /// `None` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-overrideaction.html#cfn-wafv2-webacl-overrideaction-none)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "None", skip_serializing_if = "Option::is_none")]
     pub none: Option<Json>,
 }
@@ -4757,18 +4989,24 @@ impl Walk for PayloadType {
 
 /// The `PaymentNetwork` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `PaymentNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-paymentnetwork.html), [`AWS::WAFv2::WebACL` `PaymentNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-paymentnetwork.html).
 ///
 /// Every property is required: [`PaymentNetwork::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentNetwork {
-    /// `Chain`: required.
+    /// The blockchain chain to use.
+    ///
+    /// `Chain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-paymentnetwork.html#cfn-wafv2-rulegroup-paymentnetwork-chain)): [`BlockchainChain`], one of `BASE`, `SOLANA`, `BASE_SEPOLIA`, `SOLANA_DEVNET`, required.
     #[serde(rename = "Chain")]
     pub chain: Value<BlockchainChain>,
-    /// `Prices`: required.
+    /// List of price configurations.
+    ///
+    /// `Prices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-paymentnetwork.html#cfn-wafv2-rulegroup-paymentnetwork-prices)): list of (object [`Price`]), required. Items: 1 to 1.
     #[serde(rename = "Prices")]
     pub prices: Value<Vec<Price>>,
-    /// `WalletAddress`: required.
+    /// The wallet address for receiving payments.
+    ///
+    /// `WalletAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-paymentnetwork.html#cfn-wafv2-rulegroup-paymentnetwork-walletaddress)): string, required. Pattern: `.*\S.*`. Length: 26 to 44 characters.
     #[serde(rename = "WalletAddress")]
     pub wallet_address: Value<String>,
 }
@@ -4856,15 +5094,19 @@ impl Walk for PositionalConstraint {
 
 /// The `PreParseTextTransformation` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `PreParseTextTransformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-preparsetexttransformation.html), [`AWS::WAFv2::WebACL` `PreParseTextTransformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-preparsetexttransformation.html).
 ///
 /// Every property is required: [`PreParseTextTransformation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PreParseTextTransformation {
-    /// `Priority`: required.
+    /// Priority of PreParseTextTransformation being applied.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-preparsetexttransformation.html#cfn-wafv2-rulegroup-preparsetexttransformation-priority)): integer, required. Range: at least 0.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `Type`: required.
+    /// Type of pre-parse text transformation.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-preparsetexttransformation.html#cfn-wafv2-rulegroup-preparsetexttransformation-type)): [`PreParseTextTransformationType`], one of `NONE`, `URL_DECODE`, `URL_DECODE_UNI`, `COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA`, `REPLACE_SEMICOLONS_WITH_AMPERSANDS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<PreParseTextTransformationType>,
 }
@@ -4925,15 +5167,19 @@ impl Walk for PreParseTextTransformationType {
 
 /// The `Price` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `Price`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-price.html), [`AWS::WAFv2::WebACL` `Price`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-price.html).
 ///
 /// Every property is required: [`Price::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Price {
-    /// `Amount`: required.
+    /// The price amount.
+    ///
+    /// `Amount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-price.html#cfn-wafv2-rulegroup-price-amount)): string, required. Pattern: `^([1-9][0-9]*(\.[0-9]{1,3})?|0\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$`. Length: 1 to 13 characters.
     #[serde(rename = "Amount")]
     pub amount: Value<String>,
-    /// `Currency`: required.
+    /// The cryptocurrency to use for payment.
+    ///
+    /// `Currency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-price.html#cfn-wafv2-rulegroup-price-currency)): [`CryptoCurrency`], one of `USDC`, required.
     #[serde(rename = "Currency")]
     pub currency: Value<CryptoCurrency>,
 }
@@ -5017,45 +5263,63 @@ impl Walk for RateBasedStatementAggregateKeyType2 {
 
 /// The `RateBasedStatementCustomKey` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateBasedStatementCustomKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html), [`AWS::WAFv2::WebACL` `RateBasedStatementCustomKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatementcustomkey.html).
 ///
 /// Every property is optional: start from [`RateBasedStatementCustomKey::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RateBasedStatementCustomKey {
-    /// `ASN`: optional.
+    /// Specifies the request's ASN as an aggregate key for a rate-based rule.
+    ///
+    /// `ASN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-asn)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ASN", skip_serializing_if = "Option::is_none")]
     pub asn: Option<Json>,
-    /// `Cookie`: optional.
+    /// Specifies a cookie as an aggregate key for a rate-based rule.
+    ///
+    /// `Cookie` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-cookie)): object [`RateLimitCookie`], optional.
     #[serde(rename = "Cookie", skip_serializing_if = "Option::is_none")]
     pub cookie: Option<RateLimitCookie>,
-    /// `ForwardedIP`: optional.
+    /// `ForwardedIP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-forwardedip)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ForwardedIP", skip_serializing_if = "Option::is_none")]
     pub forwarded_ip: Option<Json>,
-    /// `HTTPMethod`: optional.
+    /// `HTTPMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-httpmethod)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "HTTPMethod", skip_serializing_if = "Option::is_none")]
     pub http_method: Option<Json>,
-    /// `Header`: optional.
+    /// Specifies a header as an aggregate key for a rate-based rule.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-header)): object [`RateLimitHeader`], optional.
     #[serde(rename = "Header", skip_serializing_if = "Option::is_none")]
     pub header: Option<RateLimitHeader>,
-    /// `IP`: optional.
+    /// `IP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-ip)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
     pub ip: Option<Json>,
-    /// `JA3Fingerprint`: optional.
+    /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
+    ///
+    /// `JA3Fingerprint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-ja3fingerprint)): object [`RateLimitJa3Fingerprint`], optional.
     #[serde(rename = "JA3Fingerprint", skip_serializing_if = "Option::is_none")]
     pub ja3_fingerprint: Option<RateLimitJa3Fingerprint>,
-    /// `JA4Fingerprint`: optional.
+    /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
+    ///
+    /// `JA4Fingerprint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-ja4fingerprint)): object [`RateLimitJa4Fingerprint`], optional.
     #[serde(rename = "JA4Fingerprint", skip_serializing_if = "Option::is_none")]
     pub ja4_fingerprint: Option<RateLimitJa4Fingerprint>,
-    /// `LabelNamespace`: optional.
+    /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
+    ///
+    /// `LabelNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-labelnamespace)): object [`RateLimitLabelNamespace`], optional.
     #[serde(rename = "LabelNamespace", skip_serializing_if = "Option::is_none")]
     pub label_namespace: Option<RateLimitLabelNamespace>,
-    /// `QueryArgument`: optional.
+    /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
+    ///
+    /// `QueryArgument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-queryargument)): object [`RateLimitQueryArgument`], optional.
     #[serde(rename = "QueryArgument", skip_serializing_if = "Option::is_none")]
     pub query_argument: Option<RateLimitQueryArgument>,
-    /// `QueryString`: optional.
+    /// Specifies the request's query string as an aggregate key for a rate-based rule.
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-querystring)): object [`RateLimitQueryString`], optional.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<RateLimitQueryString>,
-    /// `UriPath`: optional.
+    /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
+    ///
+    /// `UriPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatementcustomkey.html#cfn-wafv2-rulegroup-ratebasedstatementcustomkey-uripath)): object [`RateLimitUriPath`], optional.
     #[serde(rename = "UriPath", skip_serializing_if = "Option::is_none")]
     pub uri_path: Option<RateLimitUriPath>,
 }
@@ -5173,15 +5437,17 @@ impl Walk for RateBasedStatementCustomKey {
 
 /// The `RateLimitCookie` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitCookie`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitcookie.html), [`AWS::WAFv2::WebACL` `RateLimitCookie`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimitcookie.html).
 ///
 /// Every property is required: [`RateLimitCookie::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitCookie {
-    /// `Name`: required.
+    /// The name of the cookie to use.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitcookie.html#cfn-wafv2-rulegroup-ratelimitcookie-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitcookie.html#cfn-wafv2-rulegroup-ratelimitcookie-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -5213,15 +5479,17 @@ impl Walk for RateLimitCookie {
 
 /// The `RateLimitHeader` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitheader.html), [`AWS::WAFv2::WebACL` `RateLimitHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimitheader.html).
 ///
 /// Every property is required: [`RateLimitHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitHeader {
-    /// `Name`: required.
+    /// The name of the header to use.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitheader.html#cfn-wafv2-rulegroup-ratelimitheader-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitheader.html#cfn-wafv2-rulegroup-ratelimitheader-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -5253,12 +5521,12 @@ impl Walk for RateLimitHeader {
 
 /// The `RateLimitJA3Fingerprint` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitJA3Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitja3fingerprint.html), [`AWS::WAFv2::WebACL` `RateLimitJA3Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimitja3fingerprint.html).
 ///
 /// Every property is required: [`RateLimitJa3Fingerprint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitJa3Fingerprint {
-    /// `FallbackBehavior`: required.
+    /// `FallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitja3fingerprint.html#cfn-wafv2-rulegroup-ratelimitja3fingerprint-fallbackbehavior)): [`FallbackBehavior`], one of `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "FallbackBehavior")]
     pub fallback_behavior: Value<FallbackBehavior>,
 }
@@ -5284,12 +5552,12 @@ impl Walk for RateLimitJa3Fingerprint {
 
 /// The `RateLimitJA4Fingerprint` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitJA4Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitja4fingerprint.html), [`AWS::WAFv2::WebACL` `RateLimitJA4Fingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimitja4fingerprint.html).
 ///
 /// Every property is required: [`RateLimitJa4Fingerprint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitJa4Fingerprint {
-    /// `FallbackBehavior`: required.
+    /// `FallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitja4fingerprint.html#cfn-wafv2-rulegroup-ratelimitja4fingerprint-fallbackbehavior)): [`FallbackBehavior`], one of `MATCH`, `NO_MATCH`, required.
     #[serde(rename = "FallbackBehavior")]
     pub fallback_behavior: Value<FallbackBehavior>,
 }
@@ -5315,12 +5583,14 @@ impl Walk for RateLimitJa4Fingerprint {
 
 /// The `RateLimitLabelNamespace` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitLabelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitlabelnamespace.html), [`AWS::WAFv2::WebACL` `RateLimitLabelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimitlabelnamespace.html).
 ///
 /// Every property is required: [`RateLimitLabelNamespace::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitLabelNamespace {
-    /// `Namespace`: required.
+    /// The namespace to use for aggregation.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitlabelnamespace.html#cfn-wafv2-rulegroup-ratelimitlabelnamespace-namespace)): string, required. Pattern: `^[0-9A-Za-z_:-]{1,1024}$`.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -5346,15 +5616,17 @@ impl Walk for RateLimitLabelNamespace {
 
 /// The `RateLimitQueryArgument` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitQueryArgument`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitqueryargument.html), [`AWS::WAFv2::WebACL` `RateLimitQueryArgument`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimitqueryargument.html).
 ///
 /// Every property is required: [`RateLimitQueryArgument::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitQueryArgument {
-    /// `Name`: required.
+    /// The name of the query argument to use.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitqueryargument.html#cfn-wafv2-rulegroup-ratelimitqueryargument-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitqueryargument.html#cfn-wafv2-rulegroup-ratelimitqueryargument-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -5386,12 +5658,12 @@ impl Walk for RateLimitQueryArgument {
 
 /// The `RateLimitQueryString` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitQueryString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitquerystring.html), [`AWS::WAFv2::WebACL` `RateLimitQueryString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimitquerystring.html).
 ///
 /// Every property is required: [`RateLimitQueryString::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitQueryString {
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimitquerystring.html#cfn-wafv2-rulegroup-ratelimitquerystring-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -5417,12 +5689,12 @@ impl Walk for RateLimitQueryString {
 
 /// The `RateLimitUriPath` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateLimitUriPath`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimituripath.html), [`AWS::WAFv2::WebACL` `RateLimitUriPath`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratelimituripath.html).
 ///
 /// Every property is required: [`RateLimitUriPath::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimitUriPath {
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratelimituripath.html#cfn-wafv2-rulegroup-ratelimituripath-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -5448,12 +5720,12 @@ impl Walk for RateLimitUriPath {
 
 /// The `Regex` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `Regex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-regex.html).
 ///
 /// Every property is optional: start from [`Regex::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Regex {
-    /// `RegexString`: optional.
+    /// `RegexString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-regex.html#cfn-wafv2-webacl-regex-regexstring)): string, optional. Length: 1 to 512 characters.
     #[serde(rename = "RegexString", skip_serializing_if = "Option::is_none")]
     pub regex_string: Option<Value<String>>,
 }
@@ -5483,24 +5755,26 @@ impl Walk for Regex {
 
 /// The `RegexMatchStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RegexMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexmatchstatement.html), [`AWS::WAFv2::WebACL` `RegexMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-regexmatchstatement.html).
 ///
 /// [`RegexMatchStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegexMatchStatement {
-    /// `FieldToMatch`: required.
+    /// Field of the request to match.
+    ///
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexmatchstatement.html#cfn-wafv2-rulegroup-regexmatchstatement-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PreParseTextTransformations`: optional.
+    /// `PreParseTextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexmatchstatement.html#cfn-wafv2-rulegroup-regexmatchstatement-preparsetexttransformations)): list of (object [`PreParseTextTransformation`]), optional.
     #[serde(
         rename = "PreParseTextTransformations",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_parse_text_transformations: Option<Value<Vec<PreParseTextTransformation>>>,
-    /// `RegexString`: required.
+    /// `RegexString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexmatchstatement.html#cfn-wafv2-rulegroup-regexmatchstatement-regexstring)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "RegexString")]
     pub regex_string: Value<String>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexmatchstatement.html#cfn-wafv2-rulegroup-regexmatchstatement-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -5548,24 +5822,28 @@ impl Walk for RegexMatchStatement {
 
 /// The `RegexPatternSetReferenceStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RegexPatternSetReferenceStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexpatternsetreferencestatement.html), [`AWS::WAFv2::WebACL` `RegexPatternSetReferenceStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-regexpatternsetreferencestatement.html).
 ///
 /// [`RegexPatternSetReferenceStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegexPatternSetReferenceStatement {
-    /// `Arn`: required.
+    /// ARN of the WAF entity.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexpatternsetreferencestatement.html#cfn-wafv2-rulegroup-regexpatternsetreferencestatement-arn)): string, required. Pattern: `\S`. Length: 20 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `FieldToMatch`: required.
+    /// Field of the request to match.
+    ///
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexpatternsetreferencestatement.html#cfn-wafv2-rulegroup-regexpatternsetreferencestatement-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PreParseTextTransformations`: optional.
+    /// `PreParseTextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexpatternsetreferencestatement.html#cfn-wafv2-rulegroup-regexpatternsetreferencestatement-preparsetexttransformations)): list of (object [`PreParseTextTransformation`]), optional.
     #[serde(
         rename = "PreParseTextTransformations",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_parse_text_transformations: Option<Value<Vec<PreParseTextTransformation>>>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-regexpatternsetreferencestatement.html#cfn-wafv2-rulegroup-regexpatternsetreferencestatement-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -5613,12 +5891,12 @@ impl Walk for RegexPatternSetReferenceStatement {
 
 /// The `RequestBodyAssociatedResourceTypeConfig` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `RequestBodyAssociatedResourceTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestbodyassociatedresourcetypeconfig.html).
 ///
 /// Every property is required: [`RequestBodyAssociatedResourceTypeConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestBodyAssociatedResourceTypeConfig {
-    /// `DefaultSizeInspectionLimit`: required.
+    /// `DefaultSizeInspectionLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestbodyassociatedresourcetypeconfig.html#cfn-wafv2-webacl-requestbodyassociatedresourcetypeconfig-defaultsizeinspectionlimit)): [`SizeInspectionLimit`], one of `KB_16`, `KB_32`, `KB_48`, `KB_64`, required.
     #[serde(rename = "DefaultSizeInspectionLimit")]
     pub default_size_inspection_limit: Value<SizeInspectionLimit>,
 }
@@ -5644,18 +5922,18 @@ impl Walk for RequestBodyAssociatedResourceTypeConfig {
 
 /// The `RequestInspection` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `RequestInspection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspection.html).
 ///
 /// Every property is required: [`RequestInspection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestInspection {
-    /// `PasswordField`: required.
+    /// `PasswordField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspection.html#cfn-wafv2-webacl-requestinspection-passwordfield)): object [`FieldIdentifier`], required.
     #[serde(rename = "PasswordField")]
     pub password_field: FieldIdentifier,
-    /// `PayloadType`: required.
+    /// `PayloadType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspection.html#cfn-wafv2-webacl-requestinspection-payloadtype)): [`PayloadType`], one of `JSON`, `FORM_ENCODED`, required.
     #[serde(rename = "PayloadType")]
     pub payload_type: Value<PayloadType>,
-    /// `UsernameField`: required.
+    /// `UsernameField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspection.html#cfn-wafv2-webacl-requestinspection-usernamefield)): object [`FieldIdentifier`], required.
     #[serde(rename = "UsernameField")]
     pub username_field: FieldIdentifier,
 }
@@ -5691,27 +5969,27 @@ impl Walk for RequestInspection {
 
 /// The `RequestInspectionACFP` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `RequestInspectionACFP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspectionacfp.html).
 ///
 /// [`RequestInspectionAcfp::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestInspectionAcfp {
-    /// `AddressFields`: optional.
+    /// `AddressFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspectionacfp.html#cfn-wafv2-webacl-requestinspectionacfp-addressfields)): list of (object [`FieldIdentifier`]), optional.
     #[serde(rename = "AddressFields", skip_serializing_if = "Option::is_none")]
     pub address_fields: Option<Value<Vec<FieldIdentifier>>>,
-    /// `EmailField`: optional.
+    /// `EmailField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspectionacfp.html#cfn-wafv2-webacl-requestinspectionacfp-emailfield)): object [`FieldIdentifier`], optional.
     #[serde(rename = "EmailField", skip_serializing_if = "Option::is_none")]
     pub email_field: Option<FieldIdentifier>,
-    /// `PasswordField`: optional.
+    /// `PasswordField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspectionacfp.html#cfn-wafv2-webacl-requestinspectionacfp-passwordfield)): object [`FieldIdentifier`], optional.
     #[serde(rename = "PasswordField", skip_serializing_if = "Option::is_none")]
     pub password_field: Option<FieldIdentifier>,
-    /// `PayloadType`: required.
+    /// `PayloadType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspectionacfp.html#cfn-wafv2-webacl-requestinspectionacfp-payloadtype)): [`PayloadType`], one of `JSON`, `FORM_ENCODED`, required.
     #[serde(rename = "PayloadType")]
     pub payload_type: Value<PayloadType>,
-    /// `PhoneNumberFields`: optional.
+    /// `PhoneNumberFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspectionacfp.html#cfn-wafv2-webacl-requestinspectionacfp-phonenumberfields)): list of (object [`FieldIdentifier`]), optional.
     #[serde(rename = "PhoneNumberFields", skip_serializing_if = "Option::is_none")]
     pub phone_number_fields: Option<Value<Vec<FieldIdentifier>>>,
-    /// `UsernameField`: optional.
+    /// `UsernameField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-requestinspectionacfp.html#cfn-wafv2-webacl-requestinspectionacfp-usernamefield)): object [`FieldIdentifier`], optional.
     #[serde(rename = "UsernameField", skip_serializing_if = "Option::is_none")]
     pub username_field: Option<FieldIdentifier>,
 }
@@ -5825,21 +6103,29 @@ impl Walk for ResponseContentType {
 
 /// The `ResponseInspection` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ResponseInspection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspection.html).
 ///
 /// Every property is optional: start from [`ResponseInspection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResponseInspection {
-    /// `BodyContains`: optional.
+    /// Response body contents that indicate success or failure of a login request
+    ///
+    /// `BodyContains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspection.html#cfn-wafv2-webacl-responseinspection-bodycontains)): object [`ResponseInspectionBodyContains`], optional.
     #[serde(rename = "BodyContains", skip_serializing_if = "Option::is_none")]
     pub body_contains: Option<ResponseInspectionBodyContains>,
-    /// `Header`: optional.
+    /// Response headers that indicate success or failure of a login request
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspection.html#cfn-wafv2-webacl-responseinspection-header)): object [`ResponseInspectionHeader`], optional.
     #[serde(rename = "Header", skip_serializing_if = "Option::is_none")]
     pub header: Option<ResponseInspectionHeader>,
-    /// `Json`: optional.
+    /// Response JSON that indicate success or failure of a login request
+    ///
+    /// `Json` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspection.html#cfn-wafv2-webacl-responseinspection-json)): object [`ResponseInspectionJson`], optional.
     #[serde(rename = "Json", skip_serializing_if = "Option::is_none")]
     pub json: Option<ResponseInspectionJson>,
-    /// `StatusCode`: optional.
+    /// Response status codes that indicate success or failure of a login request
+    ///
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspection.html#cfn-wafv2-webacl-responseinspection-statuscode)): object [`ResponseInspectionStatusCode`], optional.
     #[serde(rename = "StatusCode", skip_serializing_if = "Option::is_none")]
     pub status_code: Option<ResponseInspectionStatusCode>,
 }
@@ -5893,15 +6179,15 @@ impl Walk for ResponseInspection {
 
 /// The `ResponseInspectionBodyContains` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ResponseInspectionBodyContains`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionbodycontains.html).
 ///
 /// Every property is required: [`ResponseInspectionBodyContains::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseInspectionBodyContains {
-    /// `FailureStrings`: required.
+    /// `FailureStrings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionbodycontains.html#cfn-wafv2-webacl-responseinspectionbodycontains-failurestrings)): list of (string), required. Items: 1 to 5. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "FailureStrings")]
     pub failure_strings: Value<Vec<Value<String>>>,
-    /// `SuccessStrings`: required.
+    /// `SuccessStrings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionbodycontains.html#cfn-wafv2-webacl-responseinspectionbodycontains-successstrings)): list of (string), required. Items: 1 to 5. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "SuccessStrings")]
     pub success_strings: Value<Vec<Value<String>>>,
 }
@@ -5933,18 +6219,18 @@ impl Walk for ResponseInspectionBodyContains {
 
 /// The `ResponseInspectionHeader` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ResponseInspectionHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionheader.html).
 ///
 /// Every property is required: [`ResponseInspectionHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseInspectionHeader {
-    /// `FailureValues`: required.
+    /// `FailureValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionheader.html#cfn-wafv2-webacl-responseinspectionheader-failurevalues)): list of (string), required. Items: 1 to 3. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "FailureValues")]
     pub failure_values: Value<Vec<Value<String>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionheader.html#cfn-wafv2-webacl-responseinspectionheader-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 200 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SuccessValues`: required.
+    /// `SuccessValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionheader.html#cfn-wafv2-webacl-responseinspectionheader-successvalues)): list of (string), required. Items: 1 to 3. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "SuccessValues")]
     pub success_values: Value<Vec<Value<String>>>,
 }
@@ -5980,18 +6266,18 @@ impl Walk for ResponseInspectionHeader {
 
 /// The `ResponseInspectionJson` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ResponseInspectionJson`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionjson.html).
 ///
 /// Every property is required: [`ResponseInspectionJson::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseInspectionJson {
-    /// `FailureValues`: required.
+    /// `FailureValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionjson.html#cfn-wafv2-webacl-responseinspectionjson-failurevalues)): list of (string), required. Items: 1 to 5. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "FailureValues")]
     pub failure_values: Value<Vec<Value<String>>>,
-    /// `Identifier`: required.
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionjson.html#cfn-wafv2-webacl-responseinspectionjson-identifier)): string, required. Pattern: `.*\S.*`. Length: 1 to 512 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `SuccessValues`: required.
+    /// `SuccessValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionjson.html#cfn-wafv2-webacl-responseinspectionjson-successvalues)): list of (string), required. Items: 1 to 5. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "SuccessValues")]
     pub success_values: Value<Vec<Value<String>>>,
 }
@@ -6027,15 +6313,15 @@ impl Walk for ResponseInspectionJson {
 
 /// The `ResponseInspectionStatusCode` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `ResponseInspectionStatusCode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionstatuscode.html).
 ///
 /// Every property is required: [`ResponseInspectionStatusCode::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseInspectionStatusCode {
-    /// `FailureCodes`: required.
+    /// `FailureCodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionstatuscode.html#cfn-wafv2-webacl-responseinspectionstatuscode-failurecodes)): list of (integer), required. Items: 1 to 10. Each item: Length: 0 to 999 characters. Each item: Range: 0 to 999.
     #[serde(rename = "FailureCodes")]
     pub failure_codes: Value<Vec<Value<i64>>>,
-    /// `SuccessCodes`: required.
+    /// `SuccessCodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-responseinspectionstatuscode.html#cfn-wafv2-webacl-responseinspectionstatuscode-successcodes)): list of (integer), required. Items: 1 to 10. Each item: Length: 0 to 999 characters. Each item: Range: 0 to 999.
     #[serde(rename = "SuccessCodes")]
     pub success_codes: Value<Vec<Value<i64>>>,
 }
@@ -6067,27 +6353,39 @@ impl Walk for ResponseInspectionStatusCode {
 
 /// The `RuleAction` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RuleAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ruleaction.html), [`AWS::WAFv2::WebACL` `RuleAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ruleaction.html).
 ///
 /// Every property is optional: start from [`RuleAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleAction {
-    /// `Allow`: optional.
+    /// Allow traffic towards application.
+    ///
+    /// `Allow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ruleaction.html#cfn-wafv2-rulegroup-ruleaction-allow)): object [`AllowAction`], optional.
     #[serde(rename = "Allow", skip_serializing_if = "Option::is_none")]
     pub allow: Option<AllowAction>,
-    /// `Block`: optional.
+    /// Block traffic towards application.
+    ///
+    /// `Block` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ruleaction.html#cfn-wafv2-rulegroup-ruleaction-block)): object [`BlockAction`], optional.
     #[serde(rename = "Block", skip_serializing_if = "Option::is_none")]
     pub block: Option<BlockAction>,
-    /// `Captcha`: optional.
+    /// Checks valid token exists with request.
+    ///
+    /// `Captcha` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ruleaction.html#cfn-wafv2-rulegroup-ruleaction-captcha)): object [`CaptchaAction`], optional.
     #[serde(rename = "Captcha", skip_serializing_if = "Option::is_none")]
     pub captcha: Option<CaptchaAction>,
-    /// `Challenge`: optional.
+    /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
+    ///
+    /// `Challenge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ruleaction.html#cfn-wafv2-rulegroup-ruleaction-challenge)): object [`ChallengeAction`], optional.
     #[serde(rename = "Challenge", skip_serializing_if = "Option::is_none")]
     pub challenge: Option<ChallengeAction>,
-    /// `Count`: optional.
+    /// Count traffic towards application.
+    ///
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ruleaction.html#cfn-wafv2-rulegroup-ruleaction-count)): object [`CountAction`], optional.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<CountAction>,
-    /// `Monetize`: optional.
+    /// Monetize action for rules.
+    ///
+    /// `Monetize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ruleaction.html#cfn-wafv2-rulegroup-ruleaction-monetize)): object [`MonetizeAction`], optional.
     #[serde(rename = "Monetize", skip_serializing_if = "Option::is_none")]
     pub monetize: Option<MonetizeAction>,
 }
@@ -6157,15 +6455,19 @@ impl Walk for RuleAction {
 
 /// The `RuleActionOverride` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `RuleActionOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ruleactionoverride.html).
 ///
 /// Every property is required: [`RuleActionOverride::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleActionOverride {
-    /// `ActionToUse`: required.
+    /// Action taken when Rule matches its condition.
+    ///
+    /// `ActionToUse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ruleactionoverride.html#cfn-wafv2-webacl-ruleactionoverride-actiontouse)): object [`RuleAction`], required.
     #[serde(rename = "ActionToUse")]
     pub action_to_use: RuleAction,
-    /// `Name`: required.
+    /// Name of the WebACL.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ruleactionoverride.html#cfn-wafv2-webacl-ruleactionoverride-name)): string, required. Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -6194,12 +6496,12 @@ impl Walk for RuleActionOverride {
 
 /// The `AndStatement` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `AndStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-andstatement.html).
 ///
 /// Every property is required: [`RuleGroupAndStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupAndStatement {
-    /// `Statements`: required.
+    /// `Statements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-andstatement.html#cfn-wafv2-rulegroup-andstatement-statements)): list of (object [`RuleGroupStatement`]), required.
     #[serde(rename = "Statements")]
     pub statements: Value<Vec<RuleGroupStatement>>,
 }
@@ -6225,12 +6527,14 @@ impl Walk for RuleGroupAndStatement {
 
 /// The `NotStatement` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `NotStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-notstatement.html).
 ///
 /// Every property is required: [`RuleGroupNotStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupNotStatement {
-    /// `Statement`: required.
+    /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    ///
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-notstatement.html#cfn-wafv2-rulegroup-notstatement-statement)): object [`RuleGroupStatement`], required.
     #[serde(rename = "Statement")]
     pub statement: Box<RuleGroupStatement>,
 }
@@ -6256,12 +6560,12 @@ impl Walk for RuleGroupNotStatement {
 
 /// The `OrStatement` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `OrStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-orstatement.html).
 ///
 /// Every property is required: [`RuleGroupOrStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupOrStatement {
-    /// `Statements`: required.
+    /// `Statements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-orstatement.html#cfn-wafv2-rulegroup-orstatement-statements)): list of (object [`RuleGroupStatement`]), required.
     #[serde(rename = "Statements")]
     pub statements: Value<Vec<RuleGroupStatement>>,
 }
@@ -6287,30 +6591,34 @@ impl Walk for RuleGroupOrStatement {
 
 /// The `RateBasedStatement` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `RateBasedStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatement.html).
 ///
 /// [`RuleGroupRateBasedStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupRateBasedStatement {
-    /// `AggregateKeyType`: required.
+    /// `AggregateKeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatement.html#cfn-wafv2-rulegroup-ratebasedstatement-aggregatekeytype)): [`RateBasedStatementAggregateKeyType`], one of `IP`, `FORWARDED_IP`, `CONSTANT`, `CUSTOM_KEYS`, required.
     #[serde(rename = "AggregateKeyType")]
     pub aggregate_key_type: Value<RateBasedStatementAggregateKeyType>,
-    /// `CustomKeys`: optional.
+    /// Specifies the aggregate keys to use in a rate-base rule.
+    ///
+    /// `CustomKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatement.html#cfn-wafv2-rulegroup-ratebasedstatement-customkeys)): list of (object [`RateBasedStatementCustomKey`]), optional. Items: 0 to 5.
     #[serde(rename = "CustomKeys", skip_serializing_if = "Option::is_none")]
     pub custom_keys: Option<Value<Vec<RateBasedStatementCustomKey>>>,
-    /// `EvaluationWindowSec`: optional.
+    /// `EvaluationWindowSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatement.html#cfn-wafv2-rulegroup-ratebasedstatement-evaluationwindowsec)): integer, optional. Allowed values: `60`, `120`, `300`, `600`.
     #[serde(
         rename = "EvaluationWindowSec",
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluation_window_sec: Option<Value<i64>>,
-    /// `ForwardedIPConfig`: optional.
+    /// `ForwardedIPConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatement.html#cfn-wafv2-rulegroup-ratebasedstatement-forwardedipconfig)): object [`ForwardedIpConfiguration`], optional.
     #[serde(rename = "ForwardedIPConfig", skip_serializing_if = "Option::is_none")]
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
-    /// `Limit`: required.
+    /// `Limit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatement.html#cfn-wafv2-rulegroup-ratebasedstatement-limit)): integer, required. Range: 10 to 2000000000.
     #[serde(rename = "Limit")]
     pub limit: Value<i64>,
-    /// `ScopeDownStatement`: optional.
+    /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    ///
+    /// `ScopeDownStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-ratebasedstatement.html#cfn-wafv2-rulegroup-ratebasedstatement-scopedownstatement)): object [`RuleGroupStatement`], optional.
     #[serde(rename = "ScopeDownStatement", skip_serializing_if = "Option::is_none")]
     pub scope_down_statement: Option<Box<RuleGroupStatement>>,
 }
@@ -6381,18 +6689,22 @@ impl Walk for RuleGroupRateBasedStatement {
 
 /// The `RuleGroupReferenceStatement` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `RuleGroupReferenceStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rulegroupreferencestatement.html).
 ///
 /// [`RuleGroupReferenceStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupReferenceStatement {
-    /// `Arn`: required.
+    /// ARN of the WAF entity.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rulegroupreferencestatement.html#cfn-wafv2-webacl-rulegroupreferencestatement-arn)): string, required. Pattern: `\S`. Length: 20 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `ExcludedRules`: optional.
+    /// `ExcludedRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rulegroupreferencestatement.html#cfn-wafv2-webacl-rulegroupreferencestatement-excludedrules)): list of (object [`ExcludedRule`]), optional. Items: 0 to 100.
     #[serde(rename = "ExcludedRules", skip_serializing_if = "Option::is_none")]
     pub excluded_rules: Option<Value<Vec<ExcludedRule>>>,
-    /// `RuleActionOverrides`: optional.
+    /// Action overrides for rules in the rule group.
+    ///
+    /// `RuleActionOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rulegroupreferencestatement.html#cfn-wafv2-webacl-rulegroupreferencestatement-ruleactionoverrides)): list of (object [`RuleActionOverride`]), optional. Items: 0 to 100.
     #[serde(
         rename = "RuleActionOverrides",
         skip_serializing_if = "Option::is_none"
@@ -6442,33 +6754,45 @@ impl Walk for RuleGroupReferenceStatement {
 
 /// The `Rule` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html).
 ///
 /// [`RuleGroupRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupRule {
-    /// `Action`: optional.
+    /// Action taken when Rule matches its condition.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-action)): object [`RuleAction`], optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<RuleAction>,
-    /// `CaptchaConfig`: optional.
+    /// `CaptchaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-captchaconfig)): object [`CaptchaConfig`], optional.
     #[serde(rename = "CaptchaConfig", skip_serializing_if = "Option::is_none")]
     pub captcha_config: Option<CaptchaConfig>,
-    /// `ChallengeConfig`: optional.
+    /// `ChallengeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-challengeconfig)): object [`ChallengeConfig`], optional.
     #[serde(rename = "ChallengeConfig", skip_serializing_if = "Option::is_none")]
     pub challenge_config: Option<ChallengeConfig>,
-    /// `Name`: required.
+    /// Name of the RuleGroup.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-name)): string, required. Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Priority`: required.
+    /// Priority of the Rule, Rules get evaluated from lower to higher priority.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-priority)): integer, required. Range: at least 0.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `RuleLabels`: optional.
+    /// Collection of Rule Labels.
+    ///
+    /// `RuleLabels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-rulelabels)): list of (object [`Label`]), optional.
     #[serde(rename = "RuleLabels", skip_serializing_if = "Option::is_none")]
     pub rule_labels: Option<Value<Vec<Label>>>,
-    /// `Statement`: required.
+    /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    ///
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-statement)): object [`RuleGroupStatement`], required.
     #[serde(rename = "Statement")]
     pub statement: RuleGroupStatement,
-    /// `VisibilityConfig`: required.
+    /// Visibility Metric of the RuleGroup.
+    ///
+    /// `VisibilityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-rule.html#cfn-wafv2-rulegroup-rule-visibilityconfig)): object [`VisibilityConfig`], required.
     #[serde(rename = "VisibilityConfig")]
     pub visibility_config: VisibilityConfig,
 }
@@ -6544,66 +6868,74 @@ impl Walk for RuleGroupRule {
 
 /// The `Statement` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `Statement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html).
 ///
 /// Every property is optional: start from [`RuleGroupStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleGroupStatement {
-    /// `AndStatement`: optional.
+    /// `AndStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-andstatement)): object [`RuleGroupAndStatement`], optional.
     #[serde(rename = "AndStatement", skip_serializing_if = "Option::is_none")]
     pub and_statement: Option<RuleGroupAndStatement>,
-    /// `AsnMatchStatement`: optional.
+    /// `AsnMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-asnmatchstatement)): object [`AsnMatchStatement`], optional.
     #[serde(rename = "AsnMatchStatement", skip_serializing_if = "Option::is_none")]
     pub asn_match_statement: Option<AsnMatchStatement>,
-    /// `ByteMatchStatement`: optional.
+    /// Byte Match statement.
+    ///
+    /// `ByteMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-bytematchstatement)): object [`ByteMatchStatement`], optional.
     #[serde(rename = "ByteMatchStatement", skip_serializing_if = "Option::is_none")]
     pub byte_match_statement: Option<ByteMatchStatement>,
-    /// `GeoMatchStatement`: optional.
+    /// `GeoMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-geomatchstatement)): object [`GeoMatchStatement`], optional.
     #[serde(rename = "GeoMatchStatement", skip_serializing_if = "Option::is_none")]
     pub geo_match_statement: Option<GeoMatchStatement>,
-    /// `IPSetReferenceStatement`: optional.
+    /// `IPSetReferenceStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-ipsetreferencestatement)): object [`IpSetReferenceStatement`], optional.
     #[serde(
         rename = "IPSetReferenceStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_set_reference_statement: Option<IpSetReferenceStatement>,
-    /// `LabelMatchStatement`: optional.
+    /// `LabelMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-labelmatchstatement)): object [`LabelMatchStatement`], optional.
     #[serde(
         rename = "LabelMatchStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub label_match_statement: Option<LabelMatchStatement>,
-    /// `NotStatement`: optional.
+    /// `NotStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-notstatement)): object [`RuleGroupNotStatement`], optional.
     #[serde(rename = "NotStatement", skip_serializing_if = "Option::is_none")]
     pub not_statement: Option<RuleGroupNotStatement>,
-    /// `OrStatement`: optional.
+    /// `OrStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-orstatement)): object [`RuleGroupOrStatement`], optional.
     #[serde(rename = "OrStatement", skip_serializing_if = "Option::is_none")]
     pub or_statement: Option<RuleGroupOrStatement>,
-    /// `RateBasedStatement`: optional.
+    /// `RateBasedStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-ratebasedstatement)): object [`RuleGroupRateBasedStatement`], optional.
     #[serde(rename = "RateBasedStatement", skip_serializing_if = "Option::is_none")]
     pub rate_based_statement: Option<RuleGroupRateBasedStatement>,
-    /// `RegexMatchStatement`: optional.
+    /// `RegexMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-regexmatchstatement)): object [`RegexMatchStatement`], optional.
     #[serde(
         rename = "RegexMatchStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub regex_match_statement: Option<RegexMatchStatement>,
-    /// `RegexPatternSetReferenceStatement`: optional.
+    /// `RegexPatternSetReferenceStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-regexpatternsetreferencestatement)): object [`RegexPatternSetReferenceStatement`], optional.
     #[serde(
         rename = "RegexPatternSetReferenceStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub regex_pattern_set_reference_statement: Option<RegexPatternSetReferenceStatement>,
-    /// `SizeConstraintStatement`: optional.
+    /// Size Constraint statement.
+    ///
+    /// `SizeConstraintStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-sizeconstraintstatement)): object [`SizeConstraintStatement`], optional.
     #[serde(
         rename = "SizeConstraintStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub size_constraint_statement: Option<SizeConstraintStatement>,
-    /// `SqliMatchStatement`: optional.
+    /// Sqli Match Statement.
+    ///
+    /// `SqliMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-sqlimatchstatement)): object [`SqliMatchStatement`], optional.
     #[serde(rename = "SqliMatchStatement", skip_serializing_if = "Option::is_none")]
     pub sqli_match_statement: Option<SqliMatchStatement>,
-    /// `XssMatchStatement`: optional.
+    /// Xss Match Statement.
+    ///
+    /// `XssMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-statement.html#cfn-wafv2-rulegroup-statement-xssmatchstatement)): object [`XssMatchStatement`], optional.
     #[serde(rename = "XssMatchStatement", skip_serializing_if = "Option::is_none")]
     pub xss_match_statement: Option<XssMatchStatement>,
 }
@@ -6803,12 +7135,14 @@ impl Walk for SensitivityToAct {
 
 /// The `SingleHeader` property type of [`LoggingConfiguration`], [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-loggingconfiguration.html), [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::LoggingConfiguration` `SingleHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-singleheader.html), [`AWS::WAFv2::RuleGroup` `SingleHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-singleheader.html), [`AWS::WAFv2::WebACL` `SingleHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-singleheader.html).
 ///
 /// Every property is required: [`SingleHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleHeader {
-    /// `Name`: required.
+    /// The name of the query header to inspect.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-loggingconfiguration-singleheader.html#cfn-wafv2-loggingconfiguration-singleheader-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -6832,12 +7166,12 @@ impl Walk for SingleHeader {
 
 /// The `SingleQueryArgument` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `SingleQueryArgument`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-singlequeryargument.html), [`AWS::WAFv2::WebACL` `SingleQueryArgument`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-singlequeryargument.html).
 ///
 /// Every property is required: [`SingleQueryArgument::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleQueryArgument {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-singlequeryargument.html#cfn-wafv2-rulegroup-singlequeryargument-name)): string, required. Pattern: `\S`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -6861,27 +7195,29 @@ impl Walk for SingleQueryArgument {
 
 /// The `SizeConstraintStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `SizeConstraintStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sizeconstraintstatement.html), [`AWS::WAFv2::WebACL` `SizeConstraintStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-sizeconstraintstatement.html).
 ///
 /// [`SizeConstraintStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SizeConstraintStatement {
-    /// `ComparisonOperator`: required.
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sizeconstraintstatement.html#cfn-wafv2-rulegroup-sizeconstraintstatement-comparisonoperator)): [`ComparisonOperator`], one of `EQ`, `NE`, `LE`, `LT`, `GE`, `GT`, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<ComparisonOperator>,
-    /// `FieldToMatch`: required.
+    /// Field of the request to match.
+    ///
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sizeconstraintstatement.html#cfn-wafv2-rulegroup-sizeconstraintstatement-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PreParseTextTransformations`: optional.
+    /// `PreParseTextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sizeconstraintstatement.html#cfn-wafv2-rulegroup-sizeconstraintstatement-preparsetexttransformations)): list of (object [`PreParseTextTransformation`]), optional.
     #[serde(
         rename = "PreParseTextTransformations",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_parse_text_transformations: Option<Value<Vec<PreParseTextTransformation>>>,
-    /// `Size`: required.
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sizeconstraintstatement.html#cfn-wafv2-rulegroup-sizeconstraintstatement-size)): number, required. Range: 0 to 21474836480.
     #[serde(rename = "Size")]
     pub size: Value<f64>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sizeconstraintstatement.html#cfn-wafv2-rulegroup-sizeconstraintstatement-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -6959,24 +7295,28 @@ impl Walk for SizeInspectionLimit {
 
 /// The `SqliMatchStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `SqliMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sqlimatchstatement.html), [`AWS::WAFv2::WebACL` `SqliMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-sqlimatchstatement.html).
 ///
 /// [`SqliMatchStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqliMatchStatement {
-    /// `FieldToMatch`: required.
+    /// Field of the request to match.
+    ///
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sqlimatchstatement.html#cfn-wafv2-rulegroup-sqlimatchstatement-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PreParseTextTransformations`: optional.
+    /// `PreParseTextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sqlimatchstatement.html#cfn-wafv2-rulegroup-sqlimatchstatement-preparsetexttransformations)): list of (object [`PreParseTextTransformation`]), optional.
     #[serde(
         rename = "PreParseTextTransformations",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_parse_text_transformations: Option<Value<Vec<PreParseTextTransformation>>>,
-    /// `SensitivityLevel`: optional.
+    /// Sensitivity Level current only used for sqli match statements.
+    ///
+    /// `SensitivityLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sqlimatchstatement.html#cfn-wafv2-rulegroup-sqlimatchstatement-sensitivitylevel)): [`SensitivityLevel`], one of `LOW`, `HIGH`, optional.
     #[serde(rename = "SensitivityLevel", skip_serializing_if = "Option::is_none")]
     pub sensitivity_level: Option<Value<SensitivityLevel>>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-sqlimatchstatement.html#cfn-wafv2-rulegroup-sqlimatchstatement-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }
@@ -7029,15 +7369,15 @@ impl Walk for SqliMatchStatement {
 
 /// The `Tag` property type of [`IpSet`], [`RegexPatternSet`], [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::IPSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-ipset.html), [`AWS::WAFv2::RegexPatternSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-regexpatternset.html), [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::IPSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-ipset-tag.html), [`AWS::WAFv2::RegexPatternSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-regexpatternset-tag.html), [`AWS::WAFv2::RuleGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-tag.html), [`AWS::WAFv2::WebACL` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-ipset-tag.html#cfn-wafv2-ipset-tag-key)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-ipset-tag.html#cfn-wafv2-ipset-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -7075,15 +7415,19 @@ impl Walk for Tag {
 
 /// The `TextTransformation` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `TextTransformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-texttransformation.html), [`AWS::WAFv2::WebACL` `TextTransformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-texttransformation.html).
 ///
 /// Every property is required: [`TextTransformation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TextTransformation {
-    /// `Priority`: required.
+    /// Priority of Rule being evaluated.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-texttransformation.html#cfn-wafv2-rulegroup-texttransformation-priority)): integer, required. Range: at least 0.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `Type`: required.
+    /// Type of text transformation.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-texttransformation.html#cfn-wafv2-rulegroup-texttransformation-type)): [`TextTransformationType`], one of `NONE`, `COMPRESS_WHITE_SPACE`, `HTML_ENTITY_DECODE`, `LOWERCASE`, `CMD_LINE`, `URL_DECODE`, `BASE64_DECODE`, `HEX_DECODE`, `MD5`, `REPLACE_COMMENTS`, `ESCAPE_SEQ_DECODE`, `SQL_HEX_DECODE`, `CSS_DECODE`, `JS_DECODE`, `NORMALIZE_PATH`, `NORMALIZE_PATH_WIN`, `REMOVE_NULLS`, `REPLACE_NULLS`, `BASE64_DECODE_EXT`, `URL_DECODE_UNI`, `UTF8_TO_UNICODE`, `REMOVE_WHITESPACE`, `TRIM`, `TRIM_LEFT`, `TRIM_RIGHT`, `REMOVE_COMMENTS_CHAR`, `UPPERCASE`, `CMD_LINE_WIN`, `CMD_LINE_UNIX`, `JS_DECODE_EXT`, `SHA256`, required.
     #[serde(rename = "Type")]
     pub type_: Value<TextTransformationType>,
 }
@@ -7222,12 +7566,12 @@ impl Walk for TextTransformationType {
 
 /// The `UriFragment` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `UriFragment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-urifragment.html), [`AWS::WAFv2::WebACL` `UriFragment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-urifragment.html).
 ///
 /// Every property is optional: start from [`UriFragment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UriFragment {
-    /// `FallbackBehavior`: optional.
+    /// `FallbackBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-urifragment.html#cfn-wafv2-rulegroup-urifragment-fallbackbehavior)): [`FallbackBehavior`], one of `MATCH`, `NO_MATCH`, optional.
     #[serde(rename = "FallbackBehavior", skip_serializing_if = "Option::is_none")]
     pub fallback_behavior: Option<Value<FallbackBehavior>>,
 }
@@ -7277,18 +7621,18 @@ impl Walk for UsageOfAction {
 
 /// The `VisibilityConfig` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `VisibilityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-visibilityconfig.html), [`AWS::WAFv2::WebACL` `VisibilityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-visibilityconfig.html).
 ///
 /// Every property is required: [`VisibilityConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VisibilityConfig {
-    /// `CloudWatchMetricsEnabled`: required.
+    /// `CloudWatchMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-visibilityconfig.html#cfn-wafv2-rulegroup-visibilityconfig-cloudwatchmetricsenabled)): boolean, required.
     #[serde(rename = "CloudWatchMetricsEnabled")]
     pub cloud_watch_metrics_enabled: Value<bool>,
-    /// `MetricName`: required.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-visibilityconfig.html#cfn-wafv2-rulegroup-visibilityconfig-metricname)): string, required. Pattern: `^[\w#:\.\-/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `SampledRequestsEnabled`: required.
+    /// `SampledRequestsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-visibilityconfig.html#cfn-wafv2-rulegroup-visibilityconfig-sampledrequestsenabled)): boolean, required.
     #[serde(rename = "SampledRequestsEnabled")]
     pub sampled_requests_enabled: Value<bool>,
 }
@@ -7324,12 +7668,12 @@ impl Walk for VisibilityConfig {
 
 /// The `AndStatement` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `AndStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-andstatement.html).
 ///
 /// Every property is required: [`WebAclAndStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclAndStatement {
-    /// `Statements`: required.
+    /// `Statements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-andstatement.html#cfn-wafv2-webacl-andstatement-statements)): list of (object [`WebAclStatement`]), required.
     #[serde(rename = "Statements")]
     pub statements: Value<Vec<WebAclStatement>>,
 }
@@ -7355,12 +7699,14 @@ impl Walk for WebAclAndStatement {
 
 /// The `NotStatement` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `NotStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-notstatement.html).
 ///
 /// Every property is required: [`WebAclNotStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclNotStatement {
-    /// `Statement`: required.
+    /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    ///
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-notstatement.html#cfn-wafv2-webacl-notstatement-statement)): object [`WebAclStatement`], required.
     #[serde(rename = "Statement")]
     pub statement: Box<WebAclStatement>,
 }
@@ -7386,12 +7732,12 @@ impl Walk for WebAclNotStatement {
 
 /// The `OrStatement` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `OrStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-orstatement.html).
 ///
 /// Every property is required: [`WebAclOrStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclOrStatement {
-    /// `Statements`: required.
+    /// `Statements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-orstatement.html#cfn-wafv2-webacl-orstatement-statements)): list of (object [`WebAclStatement`]), required.
     #[serde(rename = "Statements")]
     pub statements: Value<Vec<WebAclStatement>>,
 }
@@ -7417,30 +7763,34 @@ impl Walk for WebAclOrStatement {
 
 /// The `RateBasedStatement` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `RateBasedStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatement.html).
 ///
 /// [`WebAclRateBasedStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclRateBasedStatement {
-    /// `AggregateKeyType`: required.
+    /// `AggregateKeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatement.html#cfn-wafv2-webacl-ratebasedstatement-aggregatekeytype)): [`RateBasedStatementAggregateKeyType2`], one of `CONSTANT`, `IP`, `FORWARDED_IP`, `CUSTOM_KEYS`, required.
     #[serde(rename = "AggregateKeyType")]
     pub aggregate_key_type: Value<RateBasedStatementAggregateKeyType2>,
-    /// `CustomKeys`: optional.
+    /// Specifies the aggregate keys to use in a rate-base rule.
+    ///
+    /// `CustomKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatement.html#cfn-wafv2-webacl-ratebasedstatement-customkeys)): list of (object [`RateBasedStatementCustomKey`]), optional. Items: 0 to 5.
     #[serde(rename = "CustomKeys", skip_serializing_if = "Option::is_none")]
     pub custom_keys: Option<Value<Vec<RateBasedStatementCustomKey>>>,
-    /// `EvaluationWindowSec`: optional.
+    /// `EvaluationWindowSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatement.html#cfn-wafv2-webacl-ratebasedstatement-evaluationwindowsec)): integer, optional. Allowed values: `60`, `120`, `300`, `600`.
     #[serde(
         rename = "EvaluationWindowSec",
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluation_window_sec: Option<Value<i64>>,
-    /// `ForwardedIPConfig`: optional.
+    /// `ForwardedIPConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatement.html#cfn-wafv2-webacl-ratebasedstatement-forwardedipconfig)): object [`ForwardedIpConfiguration`], optional.
     #[serde(rename = "ForwardedIPConfig", skip_serializing_if = "Option::is_none")]
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
-    /// `Limit`: required.
+    /// `Limit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatement.html#cfn-wafv2-webacl-ratebasedstatement-limit)): integer, required. Range: 10 to 2000000000.
     #[serde(rename = "Limit")]
     pub limit: Value<i64>,
-    /// `ScopeDownStatement`: optional.
+    /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    ///
+    /// `ScopeDownStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-ratebasedstatement.html#cfn-wafv2-webacl-ratebasedstatement-scopedownstatement)): object [`WebAclStatement`], optional.
     #[serde(rename = "ScopeDownStatement", skip_serializing_if = "Option::is_none")]
     pub scope_down_statement: Option<Box<WebAclStatement>>,
 }
@@ -7511,36 +7861,50 @@ impl Walk for WebAclRateBasedStatement {
 
 /// The `Rule` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html).
 ///
 /// [`WebAclRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebAclRule {
-    /// `Action`: optional.
+    /// Action taken when Rule matches its condition.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-action)): object [`RuleAction`], optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<RuleAction>,
-    /// `CaptchaConfig`: optional.
+    /// `CaptchaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-captchaconfig)): object [`CaptchaConfig`], optional.
     #[serde(rename = "CaptchaConfig", skip_serializing_if = "Option::is_none")]
     pub captcha_config: Option<CaptchaConfig>,
-    /// `ChallengeConfig`: optional.
+    /// `ChallengeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-challengeconfig)): object [`ChallengeConfig`], optional.
     #[serde(rename = "ChallengeConfig", skip_serializing_if = "Option::is_none")]
     pub challenge_config: Option<ChallengeConfig>,
-    /// `Name`: required.
+    /// Name of the WebACL.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-name)): string, required. Pattern: `^[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OverrideAction`: optional.
+    /// Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement.
+    ///
+    /// `OverrideAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-overrideaction)): object [`OverrideAction`], optional.
     #[serde(rename = "OverrideAction", skip_serializing_if = "Option::is_none")]
     pub override_action: Option<OverrideAction>,
-    /// `Priority`: required.
+    /// Priority of the Rule, Rules get evaluated from lower to higher priority.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-priority)): integer, required. Range: at least 0.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `RuleLabels`: optional.
+    /// Collection of Rule Labels.
+    ///
+    /// `RuleLabels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-rulelabels)): list of (object [`Label`]), optional.
     #[serde(rename = "RuleLabels", skip_serializing_if = "Option::is_none")]
     pub rule_labels: Option<Value<Vec<Label>>>,
-    /// `Statement`: required.
+    /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    ///
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-statement)): object [`WebAclStatement`], required.
     #[serde(rename = "Statement")]
     pub statement: WebAclStatement,
-    /// `VisibilityConfig`: required.
+    /// Visibility Metric of the WebACL.
+    ///
+    /// `VisibilityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-rule.html#cfn-wafv2-webacl-rule-visibilityconfig)): object [`VisibilityConfig`], required.
     #[serde(rename = "VisibilityConfig")]
     pub visibility_config: VisibilityConfig,
 }
@@ -7625,78 +7989,86 @@ impl Walk for WebAclRule {
 
 /// The `Statement` property type of [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::WebACL` `Statement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html).
 ///
 /// Every property is optional: start from [`WebAclStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebAclStatement {
-    /// `AndStatement`: optional.
+    /// `AndStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-andstatement)): object [`WebAclAndStatement`], optional.
     #[serde(rename = "AndStatement", skip_serializing_if = "Option::is_none")]
     pub and_statement: Option<WebAclAndStatement>,
-    /// `AsnMatchStatement`: optional.
+    /// `AsnMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-asnmatchstatement)): object [`AsnMatchStatement`], optional.
     #[serde(rename = "AsnMatchStatement", skip_serializing_if = "Option::is_none")]
     pub asn_match_statement: Option<AsnMatchStatement>,
-    /// `ByteMatchStatement`: optional.
+    /// Byte Match statement.
+    ///
+    /// `ByteMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-bytematchstatement)): object [`ByteMatchStatement`], optional.
     #[serde(rename = "ByteMatchStatement", skip_serializing_if = "Option::is_none")]
     pub byte_match_statement: Option<ByteMatchStatement>,
-    /// `GeoMatchStatement`: optional.
+    /// `GeoMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-geomatchstatement)): object [`GeoMatchStatement`], optional.
     #[serde(rename = "GeoMatchStatement", skip_serializing_if = "Option::is_none")]
     pub geo_match_statement: Option<GeoMatchStatement>,
-    /// `IPSetReferenceStatement`: optional.
+    /// `IPSetReferenceStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-ipsetreferencestatement)): object [`IpSetReferenceStatement`], optional.
     #[serde(
         rename = "IPSetReferenceStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_set_reference_statement: Option<IpSetReferenceStatement>,
-    /// `LabelMatchStatement`: optional.
+    /// `LabelMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-labelmatchstatement)): object [`LabelMatchStatement`], optional.
     #[serde(
         rename = "LabelMatchStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub label_match_statement: Option<LabelMatchStatement>,
-    /// `ManagedRuleGroupStatement`: optional.
+    /// `ManagedRuleGroupStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-managedrulegroupstatement)): object [`ManagedRuleGroupStatement`], optional.
     #[serde(
         rename = "ManagedRuleGroupStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_rule_group_statement: Option<ManagedRuleGroupStatement>,
-    /// `NotStatement`: optional.
+    /// `NotStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-notstatement)): object [`WebAclNotStatement`], optional.
     #[serde(rename = "NotStatement", skip_serializing_if = "Option::is_none")]
     pub not_statement: Option<WebAclNotStatement>,
-    /// `OrStatement`: optional.
+    /// `OrStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-orstatement)): object [`WebAclOrStatement`], optional.
     #[serde(rename = "OrStatement", skip_serializing_if = "Option::is_none")]
     pub or_statement: Option<WebAclOrStatement>,
-    /// `RateBasedStatement`: optional.
+    /// `RateBasedStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-ratebasedstatement)): object [`WebAclRateBasedStatement`], optional.
     #[serde(rename = "RateBasedStatement", skip_serializing_if = "Option::is_none")]
     pub rate_based_statement: Option<WebAclRateBasedStatement>,
-    /// `RegexMatchStatement`: optional.
+    /// `RegexMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-regexmatchstatement)): object [`RegexMatchStatement`], optional.
     #[serde(
         rename = "RegexMatchStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub regex_match_statement: Option<RegexMatchStatement>,
-    /// `RegexPatternSetReferenceStatement`: optional.
+    /// `RegexPatternSetReferenceStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-regexpatternsetreferencestatement)): object [`RegexPatternSetReferenceStatement`], optional.
     #[serde(
         rename = "RegexPatternSetReferenceStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub regex_pattern_set_reference_statement: Option<RegexPatternSetReferenceStatement>,
-    /// `RuleGroupReferenceStatement`: optional.
+    /// `RuleGroupReferenceStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-rulegroupreferencestatement)): object [`RuleGroupReferenceStatement`], optional.
     #[serde(
         rename = "RuleGroupReferenceStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub rule_group_reference_statement: Option<RuleGroupReferenceStatement>,
-    /// `SizeConstraintStatement`: optional.
+    /// Size Constraint statement.
+    ///
+    /// `SizeConstraintStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-sizeconstraintstatement)): object [`SizeConstraintStatement`], optional.
     #[serde(
         rename = "SizeConstraintStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub size_constraint_statement: Option<SizeConstraintStatement>,
-    /// `SqliMatchStatement`: optional.
+    /// Sqli Match Statement.
+    ///
+    /// `SqliMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-sqlimatchstatement)): object [`SqliMatchStatement`], optional.
     #[serde(rename = "SqliMatchStatement", skip_serializing_if = "Option::is_none")]
     pub sqli_match_statement: Option<SqliMatchStatement>,
-    /// `XssMatchStatement`: optional.
+    /// Xss Match Statement.
+    ///
+    /// `XssMatchStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-statement.html#cfn-wafv2-webacl-statement-xssmatchstatement)): object [`XssMatchStatement`], optional.
     #[serde(rename = "XssMatchStatement", skip_serializing_if = "Option::is_none")]
     pub xss_match_statement: Option<XssMatchStatement>,
 }
@@ -7855,21 +8227,23 @@ impl Walk for WebAclStatement {
 
 /// The `XssMatchStatement` property type of [`RuleGroup`] and [`WebAcl`].
 ///
-/// AWS reference: [`AWS::WAFv2::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-rulegroup.html), [`AWS::WAFv2::WebACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wafv2-webacl.html).
+/// AWS reference: [`AWS::WAFv2::RuleGroup` `XssMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-xssmatchstatement.html), [`AWS::WAFv2::WebACL` `XssMatchStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-webacl-xssmatchstatement.html).
 ///
 /// [`XssMatchStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct XssMatchStatement {
-    /// `FieldToMatch`: required.
+    /// Field of the request to match.
+    ///
+    /// `FieldToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-xssmatchstatement.html#cfn-wafv2-rulegroup-xssmatchstatement-fieldtomatch)): object [`FieldToMatch`], required.
     #[serde(rename = "FieldToMatch")]
     pub field_to_match: FieldToMatch,
-    /// `PreParseTextTransformations`: optional.
+    /// `PreParseTextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-xssmatchstatement.html#cfn-wafv2-rulegroup-xssmatchstatement-preparsetexttransformations)): list of (object [`PreParseTextTransformation`]), optional.
     #[serde(
         rename = "PreParseTextTransformations",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_parse_text_transformations: Option<Value<Vec<PreParseTextTransformation>>>,
-    /// `TextTransformations`: required.
+    /// `TextTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wafv2-rulegroup-xssmatchstatement.html#cfn-wafv2-rulegroup-xssmatchstatement-texttransformations)): list of (object [`TextTransformation`]), required. Items: at least 1.
     #[serde(rename = "TextTransformations")]
     pub text_transformations: Value<Vec<TextTransformation>>,
 }

@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WellArchitected::AgentContext` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentcontext.html)).
 ///
+/// Resource schema for AWS::WellArchitected::AgentContext. An Agent Context provides supplemental application context (free-form content) within an Agent Profile, used to improve the quality of Well-Architected Agent recommendations.
+///
 /// Every property is required: [`AgentContext::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentContext {
-    /// `Content`: required.
+    /// The free-form content of the Agent Context, supplied as an arbitrary JSON object.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentcontext.html#cfn-wellarchitected-agentcontext-content)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Content")]
     pub content: Json,
-    /// `ContextType`: required, create-only (changing it replaces the resource).
+    /// The type of the Agent Context.
+    ///
+    /// `ContextType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentcontext.html#cfn-wellarchitected-agentcontext-contexttype)): [`ContextType`], one of `APPLICATION`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ContextType")]
     pub context_type: Value<ContextType>,
-    /// `ProfileArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the parent Agent Profile that owns this context. Pass \`\!Ref\` of the parent AWS::WellArchitected::AgentProfile to flow its ARN here.
+    ///
+    /// `ProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentcontext.html#cfn-wellarchitected-agentcontext-profilearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ProfileArn")]
     pub profile_arn: Value<String>,
-    /// `Title`: required.
+    /// The title of the Agent Context.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentcontext.html#cfn-wellarchitected-agentcontext-title)): string, required. Pattern: `^[\P{C}]+$`. Length: 1 to 1000 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -109,19 +119,29 @@ impl ResourceRef<AgentContext> {
 
 /// The properties of an `AWS::WellArchitected::AgentGoal` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentgoal.html)).
 ///
+/// Resource schema for AWS::WellArchitected::AgentGoal. An Agent Goal expresses a Well-Architected objective (a title, optional description, and the pillars it targets) within an Agent Profile, used to focus Well-Architected Agent recommendations.
+///
 /// [`AgentGoal::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentGoal {
-    /// `Description`: optional.
+    /// A description of the Agent Goal.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentgoal.html#cfn-wellarchitected-agentgoal-description)): string, optional. Pattern: `^(?:(?!\$\{[a-zA-Z]+:)[\P{C}])+$`. Length: 1 to 4000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Pillars`: required.
+    /// The list of Well-Architected pillars this goal targets.
+    ///
+    /// `Pillars` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentgoal.html#cfn-wellarchitected-agentgoal-pillars)): list of ([`AgentGoalPillar`], one of `COST_OPTIMIZATION`, `SECURITY`, `RESILIENCE`, `PERFORMANCE`, `OPERATIONAL_EXCELLENCE`), required. Items: 1 to 5.
     #[serde(rename = "Pillars")]
     pub pillars: Value<Vec<Value<AgentGoalPillar>>>,
-    /// `ProfileArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the parent Agent Profile that owns this goal. Pass \`\!Ref\` of the parent AWS::WellArchitected::AgentProfile to flow its ARN here.
+    ///
+    /// `ProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentgoal.html#cfn-wellarchitected-agentgoal-profilearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ProfileArn")]
     pub profile_arn: Value<String>,
-    /// `Title`: required.
+    /// The title of the Agent Goal.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentgoal.html#cfn-wellarchitected-agentgoal-title)): string, required. Pattern: `^(?:(?!\$\{[a-zA-Z]+:)[\P{C}])+$`. Length: 1 to 1000 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -204,34 +224,54 @@ impl ResourceRef<AgentGoal> {
 
 /// The properties of an `AWS::WellArchitected::AgentProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html)).
 ///
+/// Resource Type definition for AWS::WellArchitected::AgentProfile. An Agent Profile defines the execution role, account/region scope (via aggregation configuration access roles), and Well-Architected pillar focus used to generate Well-Architected Agent recommendations.
+///
 /// [`AgentProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentProfile {
-    /// `AggregationConfiguration`: required.
+    /// The aggregation configuration entries (account, regions, access role) associated with this profile.
+    ///
+    /// `AggregationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-aggregationconfiguration)): list of (object [`AggregationConfiguration`]), required. Items: 0 to 100.
     #[serde(rename = "AggregationConfiguration")]
     pub aggregation_configuration: Value<Vec<AggregationConfiguration>>,
-    /// `BusinessOverview`: optional.
+    /// A business overview for the profile used to improve recommendation quality.
+    ///
+    /// `BusinessOverview` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-businessoverview)): string, optional. Length: at most 512 characters.
     #[serde(rename = "BusinessOverview", skip_serializing_if = "Option::is_none")]
     pub business_overview: Option<Value<String>>,
-    /// `DeletionProtection`: optional.
+    /// Whether deletion protection is enabled for the profile. When enabled, the profile cannot be deleted until deletion protection is disabled.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// A description of the profile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-description)): string, optional. Length: at most 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// The human-readable display name of the profile.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-displayname)): string, optional. Length: 3 to 128 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `ExecutionRoleArn`: required.
+    /// The ARN of the IAM role assumed to execute recommendation actions.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-executionrolearn)): string, required. Pattern: `^arn:([a-z\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\-_]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the profile. Unique within the account and used as the last component of the ARN.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 3 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Pillars`: required.
+    /// The list of Well-Architected pillars to focus on.
+    ///
+    /// `Pillars` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-pillars)): list of ([`AgentProfilePillar`], one of `COST_OPTIMIZATION`, `SECURITY`, `RESILIENCE`, `PERFORMANCE`), required. Items: 1 to 4.
     #[serde(rename = "Pillars")]
     pub pillars: Value<Vec<Value<AgentProfilePillar>>>,
-    /// `Tags`: optional.
+    /// Key-value pairs to associate with the Agent Profile.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html#cfn-wellarchitected-agentprofile-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -349,16 +389,24 @@ impl ResourceRef<AgentProfile> {
 
 /// The properties of an `AWS::WellArchitected::Lens` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-lens.html)).
 ///
+/// Definition of AWS::WellArchitected::Lens Resource Type
+///
 /// Every property is optional: start from [`Lens::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Lens {
-    /// `JSONString`: optional, create-only (changing it replaces the resource).
+    /// The JSON representation of a lens.
+    ///
+    /// `JSONString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-lens.html#cfn-wellarchitected-lens-jsonstring)): string, optional, create-only (changing it replaces the resource). Length: 2 to 500000 characters.
     #[serde(rename = "JSONString", skip_serializing_if = "Option::is_none")]
     pub json_string: Option<Value<String>>,
-    /// `LensVersion`: optional, create-only (changing it replaces the resource).
+    /// The version of the lens.
+    ///
+    /// `LensVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-lens.html#cfn-wellarchitected-lens-lensversion)): string, optional, create-only (changing it replaces the resource). Length: 1 to 32 characters.
     #[serde(rename = "LensVersion", skip_serializing_if = "Option::is_none")]
     pub lens_version: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags assigned to the lens.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-lens.html#cfn-wellarchitected-lens-tags)): list of (object [`Tags`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -437,19 +485,29 @@ impl ResourceRef<Lens> {
 
 /// The properties of an `AWS::WellArchitected::Profile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-profile.html)).
 ///
+/// Definition of AWS::WellArchitected::Profile Resource Type
+///
 /// [`Profile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Profile {
-    /// `ProfileDescription`: required.
+    /// The profile description.
+    ///
+    /// `ProfileDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-profile.html#cfn-wellarchitected-profile-profiledescription)): string, required. Length: 3 to 100 characters.
     #[serde(rename = "ProfileDescription")]
     pub profile_description: Value<String>,
-    /// `ProfileName`: required, create-only (changing it replaces the resource).
+    /// The name of the profile.
+    ///
+    /// `ProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-profile.html#cfn-wellarchitected-profile-profilename)): string, required, create-only (changing it replaces the resource). Length: 3 to 100 characters.
     #[serde(rename = "ProfileName")]
     pub profile_name: Value<String>,
-    /// `ProfileQuestions`: required.
+    /// The profile questions.
+    ///
+    /// `ProfileQuestions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-profile.html#cfn-wellarchitected-profile-profilequestions)): list of (object [`ProfileQuestionUpdate`]), required.
     #[serde(rename = "ProfileQuestions")]
     pub profile_questions: Value<Vec<ProfileQuestionUpdate>>,
-    /// `Tags`: optional.
+    /// The tags assigned to the profile.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-profile.html#cfn-wellarchitected-profile-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -527,22 +585,34 @@ impl ResourceRef<Profile> {
 
 /// The properties of an `AWS::WellArchitected::ReviewTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-reviewtemplate.html)).
 ///
+/// Creates a review template for the Well-Architected Tool.
+///
 /// [`ReviewTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReviewTemplate {
-    /// `Description`: required.
+    /// The review template description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-reviewtemplate.html#cfn-wellarchitected-reviewtemplate-description)): string, required. Pattern: `^[A-Za-z0-9-_.,:/()@!&?#+''\s]+$`. Length: 3 to 250 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Lenses`: required, create-only (changing it replaces the resource).
+    /// The lenses applied to the review template.
+    ///
+    /// `Lenses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-reviewtemplate.html#cfn-wellarchitected-reviewtemplate-lenses)): list of (string), required, create-only (changing it replaces the resource). Each item: Length: 1 to 128 characters.
     #[serde(rename = "Lenses")]
     pub lenses: Value<Vec<Value<String>>>,
-    /// `Notes`: optional.
+    /// The notes associated with the review template.
+    ///
+    /// `Notes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-reviewtemplate.html#cfn-wellarchitected-reviewtemplate-notes)): string, optional. Length: 0 to 2084 characters.
     #[serde(rename = "Notes", skip_serializing_if = "Option::is_none")]
     pub notes: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags assigned to the review template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-reviewtemplate.html#cfn-wellarchitected-reviewtemplate-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `TemplateName`: required.
+    /// The name of the review template.
+    ///
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-reviewtemplate.html#cfn-wellarchitected-reviewtemplate-templatename)): string, required. Pattern: `^[A-Za-z0-9-_.,:/()@!&?#+''\s]+$`. Length: 3 to 100 characters.
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
 }
@@ -624,52 +694,82 @@ impl ResourceRef<ReviewTemplate> {
 
 /// The properties of an `AWS::WellArchitected::Workload` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html)).
 ///
+/// Definition of AWS::WellArchitected::Workload Resource Type
+///
 /// [`Workload::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workload {
-    /// `AccountIds`: optional.
+    /// The list of Amazon Web Services account IDs associated with the workload.
+    ///
+    /// `AccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-accountids)): list of (string), optional. Items: 0 to 100. Each item: Pattern: `^[0-9]{12}$`. Each item: Length: 12 to 12 characters.
     #[serde(rename = "AccountIds", skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ArchitecturalDesign`: optional.
+    /// The URL of the architectural design for the workload.
+    ///
+    /// `ArchitecturalDesign` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-architecturaldesign)): string, optional. Pattern: `^(|(https?|ftp):\/\/[^\s/$.?#].[^\s]*)$`. Length: at most 2048 characters.
     #[serde(
         rename = "ArchitecturalDesign",
         skip_serializing_if = "Option::is_none"
     )]
     pub architectural_design: Option<Value<String>>,
-    /// `AwsRegions`: optional.
+    /// The list of Amazon Web Services Regions associated with the workload.
+    ///
+    /// `AwsRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-awsregions)): list of (string), optional. Items: 0 to 50. Each item: Length: at most 100 characters.
     #[serde(rename = "AwsRegions", skip_serializing_if = "Option::is_none")]
     pub aws_regions: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: required.
+    /// The description for the workload.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-description)): string, required. Length: 3 to 250 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `DiscoveryConfig`: optional.
+    /// Discovery configuration associated to the workload.
+    ///
+    /// `DiscoveryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-discoveryconfig)): object [`DiscoveryConfig`], optional.
     #[serde(rename = "DiscoveryConfig", skip_serializing_if = "Option::is_none")]
     pub discovery_config: Option<DiscoveryConfig>,
-    /// `Environment`: required.
+    /// The environment for the workload.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-environment)): [`Environment`], one of `PRODUCTION`, `PREPRODUCTION`, required.
     #[serde(rename = "Environment")]
     pub environment: Value<Environment>,
-    /// `Industry`: optional.
+    /// The industry for the workload.
+    ///
+    /// `Industry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-industry)): string, optional. Length: at most 100 characters.
     #[serde(rename = "Industry", skip_serializing_if = "Option::is_none")]
     pub industry: Option<Value<String>>,
-    /// `IndustryType`: optional.
+    /// The industry type for the workload.
+    ///
+    /// `IndustryType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-industrytype)): string, optional. Length: at most 100 characters.
     #[serde(rename = "IndustryType", skip_serializing_if = "Option::is_none")]
     pub industry_type: Option<Value<String>>,
-    /// `Lenses`: required, create-only (changing it replaces the resource).
+    /// The list of lenses associated with the workload.
+    ///
+    /// `Lenses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-lenses)): list of (string), required, create-only (changing it replaces the resource). Each item: Length: 1 to 128 characters.
     #[serde(rename = "Lenses")]
     pub lenses: Value<Vec<Value<String>>>,
-    /// `NonAwsRegions`: optional.
+    /// The list of non-Amazon Web Services Regions associated with the workload.
+    ///
+    /// `NonAwsRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-nonawsregions)): list of (string), optional. Items: 0 to 5. Each item: Length: 3 to 25 characters.
     #[serde(rename = "NonAwsRegions", skip_serializing_if = "Option::is_none")]
     pub non_aws_regions: Option<Value<Vec<Value<String>>>>,
-    /// `Notes`: optional.
+    /// The notes associated with the workload.
+    ///
+    /// `Notes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-notes)): string, optional. Length: at most 2084 characters.
     #[serde(rename = "Notes", skip_serializing_if = "Option::is_none")]
     pub notes: Option<Value<String>>,
-    /// `ReviewOwner`: optional.
+    /// The review owner of the workload.
+    ///
+    /// `ReviewOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-reviewowner)): string, optional. Length: 3 to 255 characters.
     #[serde(rename = "ReviewOwner", skip_serializing_if = "Option::is_none")]
     pub review_owner: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags associated with the workload.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-tags)): list of (object [`Tags`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `WorkloadName`: required.
+    /// The name of the workload.
+    ///
+    /// `WorkloadName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html#cfn-wellarchitected-workload-workloadname)): string, required. Length: 3 to 100 characters.
     #[serde(rename = "WorkloadName")]
     pub workload_name: Value<String>,
 }
@@ -877,18 +977,24 @@ impl Walk for AgentProfilePillar {
 
 /// The `AggregationConfiguration` property type of [`AgentProfile`].
 ///
-/// AWS reference: [`AWS::WellArchitected::AgentProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html).
+/// AWS reference: [`AWS::WellArchitected::AgentProfile` `AggregationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-agentprofile-aggregationconfiguration.html).
 ///
 /// Every property is required: [`AggregationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AggregationConfiguration {
-    /// `AccessRoleArn`: required.
+    /// The ARN of the IAM role used to access resources in this account.
+    ///
+    /// `AccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-agentprofile-aggregationconfiguration.html#cfn-wellarchitected-agentprofile-aggregationconfiguration-accessrolearn)): string, required. Pattern: `^arn:([a-z\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\-_]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "AccessRoleArn")]
     pub access_role_arn: Value<String>,
-    /// `AccountId`: required.
+    /// The target AWS account ID.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-agentprofile-aggregationconfiguration.html#cfn-wellarchitected-agentprofile-aggregationconfiguration-accountid)): string, required. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `Regions`: required.
+    /// The target regions in the account.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-agentprofile-aggregationconfiguration.html#cfn-wellarchitected-agentprofile-aggregationconfiguration-regions)): list of (string), required. Items: 0 to 25. Each item: Pattern: `^[a-z]{2}-[a-z]+-[0-9]{1}$`. Each item: Length: at most 64 characters.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Value<String>>>,
 }
@@ -941,18 +1047,22 @@ impl Walk for ContextType {
 
 /// The `DiscoveryConfig` property type of [`Workload`].
 ///
-/// AWS reference: [`AWS::WellArchitected::Workload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html).
+/// AWS reference: [`AWS::WellArchitected::Workload` `DiscoveryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-workload-discoveryconfig.html).
 ///
 /// Every property is optional: start from [`DiscoveryConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DiscoveryConfig {
-    /// `TrustedAdvisorIntegrationStatus`: optional.
+    /// Discovery integration status in respect to Trusted Advisor for the workload.
+    ///
+    /// `TrustedAdvisorIntegrationStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-workload-discoveryconfig.html#cfn-wellarchitected-workload-discoveryconfig-trustedadvisorintegrationstatus)): [`TrustedAdvisorIntegrationStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "TrustedAdvisorIntegrationStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub trusted_advisor_integration_status: Option<Value<TrustedAdvisorIntegrationStatus>>,
-    /// `WorkloadResourceDefinition`: optional.
+    /// The mode to use for identifying resources associated with the workload.
+    ///
+    /// `WorkloadResourceDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-workload-discoveryconfig.html#cfn-wellarchitected-workload-discoveryconfig-workloadresourcedefinition)): list of ([`WorkloadResourceDefinition`], one of `WORKLOAD_METADATA`, `APP_REGISTRY`), optional.
     #[serde(
         rename = "WorkloadResourceDefinition",
         skip_serializing_if = "Option::is_none"
@@ -1019,15 +1129,19 @@ impl Walk for Environment {
 
 /// The `ProfileQuestionUpdate` property type of [`Profile`].
 ///
-/// AWS reference: [`AWS::WellArchitected::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-profile.html).
+/// AWS reference: [`AWS::WellArchitected::Profile` `ProfileQuestionUpdate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-profile-profilequestionupdate.html).
 ///
 /// Every property is optional: start from [`ProfileQuestionUpdate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProfileQuestionUpdate {
-    /// `QuestionId`: optional.
+    /// The ID of the question.
+    ///
+    /// `QuestionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-profile-profilequestionupdate.html#cfn-wellarchitected-profile-profilequestionupdate-questionid)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "QuestionId", skip_serializing_if = "Option::is_none")]
     pub question_id: Option<Value<String>>,
-    /// `SelectedChoiceIds`: optional.
+    /// The selected choices.
+    ///
+    /// `SelectedChoiceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-profile-profilequestionupdate.html#cfn-wellarchitected-profile-profilequestionupdate-selectedchoiceids)): list of (string), optional. Each item: Length: 1 to 64 characters.
     #[serde(rename = "SelectedChoiceIds", skip_serializing_if = "Option::is_none")]
     pub selected_choice_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1065,15 +1179,19 @@ impl Walk for ProfileQuestionUpdate {
 
 /// The `Tag` property type of [`AgentProfile`] and [`Profile`].
 ///
-/// AWS reference: [`AWS::WellArchitected::AgentProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-agentprofile.html), [`AWS::WellArchitected::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-profile.html).
+/// AWS reference: [`AWS::WellArchitected::AgentProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-agentprofile-tag.html), [`AWS::WellArchitected::Profile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-profile-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-agentprofile-tag.html#cfn-wellarchitected-agentprofile-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-agentprofile-tag.html#cfn-wellarchitected-agentprofile-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1102,15 +1220,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`Lens`], [`ReviewTemplate`] and [`Workload`].
 ///
-/// AWS reference: [`AWS::WellArchitected::Lens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-lens.html), [`AWS::WellArchitected::ReviewTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-reviewtemplate.html), [`AWS::WellArchitected::Workload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wellarchitected-workload.html).
+/// AWS reference: [`AWS::WellArchitected::Lens` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-lens-tags.html), [`AWS::WellArchitected::ReviewTemplate` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-reviewtemplate-tags.html), [`AWS::WellArchitected::Workload` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-workload-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-lens-tags.html#cfn-wellarchitected-lens-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wellarchitected-lens-tags.html#cfn-wellarchitected-lens-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

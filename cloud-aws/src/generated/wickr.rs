@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Wickr::Network` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wickr-network.html)).
 ///
+/// Resource Type definition for AWS::Wickr::Network. Creates and manages an AWS Wickr network for secure enterprise communications.
+///
 /// Every property is required: [`Network::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Network {
-    /// `AccessLevel`: required, create-only (changing it replaces the resource).
+    /// The access level of the network, which determines available features and capabilities.
+    ///
+    /// `AccessLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wickr-network.html#cfn-wickr-network-accesslevel)): [`AccessLevel`], one of `STANDARD`, `PREMIUM`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AccessLevel")]
     pub access_level: Value<AccessLevel>,
-    /// `NetworkName`: required.
+    /// The name of the network. Must be between 1 and 20 characters.
+    ///
+    /// `NetworkName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wickr-network.html#cfn-wickr-network-networkname)): string, required. Pattern: `^[\S\s]*$`.
     #[serde(rename = "NetworkName")]
     pub network_name: Value<String>,
 }

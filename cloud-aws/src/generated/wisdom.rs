@@ -11,25 +11,27 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Wisdom::AIAgent` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagent.html)).
 ///
+/// Definition of AWS::Wisdom::AIAgent Resource Type
+///
 /// [`AiAgent::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiAgent {
-    /// `AssistantId`: required, create-only (changing it replaces the resource).
+    /// `AssistantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagent.html#cfn-wisdom-aiagent-assistantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$`.
     #[serde(rename = "AssistantId")]
     pub assistant_id: Value<String>,
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagent.html#cfn-wisdom-aiagent-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagent.html#cfn-wisdom-aiagent-description)): string, optional. Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagent.html#cfn-wisdom-aiagent-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagent.html#cfn-wisdom-aiagent-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagent.html#cfn-wisdom-aiagent-type)): [`AiAgentType`], one of `MANUAL_SEARCH`, `ANSWER_RECOMMENDATION`, `SELF_SERVICE`, `EMAIL_RESPONSE`, `EMAIL_OVERVIEW`, `EMAIL_GENERATIVE_ANSWER`, `ORCHESTRATION`, `NOTE_TAKING`, `CASE_SUMMARIZATION`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<AiAgentType>,
 }
@@ -120,16 +122,18 @@ impl ResourceRef<AiAgent> {
 
 /// The properties of an `AWS::Wisdom::AIAgentVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagentversion.html)).
 ///
+/// Definition of AWS::Wisdom::AIAgentVersion Resource Type
+///
 /// [`AiAgentVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiAgentVersion {
-    /// `AIAgentId`: required, create-only (changing it replaces the resource).
+    /// `AIAgentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagentversion.html#cfn-wisdom-aiagentversion-aiagentid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "AIAgentId")]
     pub ai_agent_id: Value<String>,
-    /// `AssistantId`: required, create-only (changing it replaces the resource).
+    /// `AssistantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagentversion.html#cfn-wisdom-aiagentversion-assistantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "AssistantId")]
     pub assistant_id: Value<String>,
-    /// `ModifiedTimeSeconds`: optional, create-only (changing it replaces the resource).
+    /// `ModifiedTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiagentversion.html#cfn-wisdom-aiagentversion-modifiedtimeseconds)): number, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ModifiedTimeSeconds",
         skip_serializing_if = "Option::is_none"
@@ -202,49 +206,67 @@ impl ResourceRef<AiAgentVersion> {
 
 /// The properties of an `AWS::Wisdom::AIGuardrail` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html)).
 ///
+/// Definition of AWS::Wisdom::AIGuardrail Resource Type
+///
 /// [`AiGuardrail::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiGuardrail {
-    /// `AssistantId`: required, create-only (changing it replaces the resource).
+    /// `AssistantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-assistantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$`.
     #[serde(rename = "AssistantId")]
     pub assistant_id: Value<String>,
-    /// `BlockedInputMessaging`: required.
+    /// Messaging for when violations are detected in text
+    ///
+    /// `BlockedInputMessaging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-blockedinputmessaging)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "BlockedInputMessaging")]
     pub blocked_input_messaging: Value<String>,
-    /// `BlockedOutputsMessaging`: required.
+    /// Messaging for when violations are detected in text
+    ///
+    /// `BlockedOutputsMessaging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-blockedoutputsmessaging)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "BlockedOutputsMessaging")]
     pub blocked_outputs_messaging: Value<String>,
-    /// `ContentPolicyConfig`: optional.
+    /// Content policy config for a guardrail.
+    ///
+    /// `ContentPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-contentpolicyconfig)): object [`AiGuardrailContentPolicyConfig`], optional.
     #[serde(
         rename = "ContentPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_policy_config: Option<AiGuardrailContentPolicyConfig>,
-    /// `ContextualGroundingPolicyConfig`: optional.
+    /// Contextual grounding policy config for a guardrail.
+    ///
+    /// `ContextualGroundingPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-contextualgroundingpolicyconfig)): object [`AiGuardrailContextualGroundingPolicyConfig`], optional.
     #[serde(
         rename = "ContextualGroundingPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub contextual_grounding_policy_config: Option<AiGuardrailContextualGroundingPolicyConfig>,
-    /// `Description`: optional.
+    /// Description of the guardrail or its version
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SensitiveInformationPolicyConfig`: optional.
+    /// Sensitive information policy config for a guardrail.
+    ///
+    /// `SensitiveInformationPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-sensitiveinformationpolicyconfig)): object [`AiGuardrailSensitiveInformationPolicyConfig`], optional.
     #[serde(
         rename = "SensitiveInformationPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub sensitive_information_policy_config: Option<AiGuardrailSensitiveInformationPolicyConfig>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TopicPolicyConfig`: optional.
+    /// Topic policy config for a guardrail.
+    ///
+    /// `TopicPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-topicpolicyconfig)): object [`AiGuardrailTopicPolicyConfig`], optional.
     #[serde(rename = "TopicPolicyConfig", skip_serializing_if = "Option::is_none")]
     pub topic_policy_config: Option<AiGuardrailTopicPolicyConfig>,
-    /// `WordPolicyConfig`: optional.
+    /// Word policy config for a guardrail.
+    ///
+    /// `WordPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html#cfn-wisdom-aiguardrail-wordpolicyconfig)): object [`AiGuardrailWordPolicyConfig`], optional.
     #[serde(rename = "WordPolicyConfig", skip_serializing_if = "Option::is_none")]
     pub word_policy_config: Option<AiGuardrailWordPolicyConfig>,
 }
@@ -389,16 +411,18 @@ impl ResourceRef<AiGuardrail> {
 
 /// The properties of an `AWS::Wisdom::AIGuardrailVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrailversion.html)).
 ///
+/// Definition of AWS::Wisdom::AIGuardrailVersion Resource Type
+///
 /// [`AiGuardrailVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiGuardrailVersion {
-    /// `AIGuardrailId`: required, create-only (changing it replaces the resource).
+    /// `AIGuardrailId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrailversion.html#cfn-wisdom-aiguardrailversion-aiguardrailid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "AIGuardrailId")]
     pub ai_guardrail_id: Value<String>,
-    /// `AssistantId`: required, create-only (changing it replaces the resource).
+    /// `AssistantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrailversion.html#cfn-wisdom-aiguardrailversion-assistantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "AssistantId")]
     pub assistant_id: Value<String>,
-    /// `ModifiedTimeSeconds`: optional, create-only (changing it replaces the resource).
+    /// `ModifiedTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrailversion.html#cfn-wisdom-aiguardrailversion-modifiedtimeseconds)): number, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ModifiedTimeSeconds",
         skip_serializing_if = "Option::is_none"
@@ -471,34 +495,36 @@ impl ResourceRef<AiGuardrailVersion> {
 
 /// The properties of an `AWS::Wisdom::AIPrompt` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html)).
 ///
+/// Definition of AWS::Wisdom::AIPrompt Resource Type
+///
 /// [`AiPrompt::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiPrompt {
-    /// `ApiFormat`: required, create-only (changing it replaces the resource).
+    /// `ApiFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-apiformat)): [`AiPromptApiFormat`], one of `ANTHROPIC_CLAUDE_MESSAGES`, `ANTHROPIC_CLAUDE_TEXT_COMPLETIONS`, `MESSAGES`, `TEXT_COMPLETIONS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiFormat")]
     pub api_format: Value<AiPromptApiFormat>,
-    /// `AssistantId`: optional, create-only (changing it replaces the resource).
+    /// `AssistantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-assistantid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$`.
     #[serde(rename = "AssistantId", skip_serializing_if = "Option::is_none")]
     pub assistant_id: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-description)): string, optional. Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-modelid)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TemplateConfiguration`: required.
+    /// `TemplateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-templateconfiguration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "TemplateConfiguration")]
     pub template_configuration: Json,
-    /// `TemplateType`: required, create-only (changing it replaces the resource).
+    /// `TemplateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-templatetype)): [`AiPromptTemplateType`], one of `TEXT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateType")]
     pub template_type: Value<AiPromptTemplateType>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiprompt.html#cfn-wisdom-aiprompt-type)): [`AiPromptType`], one of `ANSWER_GENERATION`, `INTENT_LABELING_GENERATION`, `QUERY_REFORMULATION`, `SELF_SERVICE_PRE_PROCESSING`, `SELF_SERVICE_ANSWER_GENERATION`, `EMAIL_RESPONSE`, `EMAIL_OVERVIEW`, `EMAIL_GENERATIVE_ANSWER`, `EMAIL_QUERY_REFORMULATION`, `ORCHESTRATION`, `NOTE_TAKING`, `CASE_SUMMARIZATION`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<AiPromptType>,
 }
@@ -613,16 +639,18 @@ impl ResourceRef<AiPrompt> {
 
 /// The properties of an `AWS::Wisdom::AIPromptVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aipromptversion.html)).
 ///
+/// Definition of AWS::Wisdom::AIPromptVersion Resource Type
+///
 /// [`AiPromptVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiPromptVersion {
-    /// `AIPromptId`: required, create-only (changing it replaces the resource).
+    /// `AIPromptId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aipromptversion.html#cfn-wisdom-aipromptversion-aipromptid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "AIPromptId")]
     pub ai_prompt_id: Value<String>,
-    /// `AssistantId`: required, create-only (changing it replaces the resource).
+    /// `AssistantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aipromptversion.html#cfn-wisdom-aipromptversion-assistantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "AssistantId")]
     pub assistant_id: Value<String>,
-    /// `ModifiedTimeSeconds`: optional, create-only (changing it replaces the resource).
+    /// `ModifiedTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aipromptversion.html#cfn-wisdom-aipromptversion-modifiedtimeseconds)): number, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ModifiedTimeSeconds",
         skip_serializing_if = "Option::is_none"
@@ -695,25 +723,27 @@ impl ResourceRef<AiPromptVersion> {
 
 /// The properties of an `AWS::Wisdom::Assistant` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html)).
 ///
+/// Definition of AWS::Wisdom::Assistant Resource Type
+///
 /// [`Assistant::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Assistant {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html#cfn-wisdom-assistant-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html#cfn-wisdom-assistant-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ServerSideEncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html#cfn-wisdom-assistant-serversideencryptionconfiguration)): object [`ServerSideEncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ServerSideEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_side_encryption_configuration: Option<ServerSideEncryptionConfiguration>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html#cfn-wisdom-assistant-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html#cfn-wisdom-assistant-type)): [`AssistantType`], one of `AGENT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<AssistantType>,
 }
@@ -796,19 +826,21 @@ impl ResourceRef<Assistant> {
 
 /// The properties of an `AWS::Wisdom::AssistantAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistantassociation.html)).
 ///
+/// Definition of AWS::Wisdom::AssistantAssociation Resource Type
+///
 /// [`AssistantAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssistantAssociation {
-    /// `AssistantId`: required, create-only (changing it replaces the resource).
+    /// `AssistantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistantassociation.html#cfn-wisdom-assistantassociation-assistantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "AssistantId")]
     pub assistant_id: Value<String>,
-    /// `Association`: required, create-only (changing it replaces the resource).
+    /// `Association` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistantassociation.html#cfn-wisdom-assistantassociation-association)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "Association")]
     pub association: Json,
-    /// `AssociationType`: required, create-only (changing it replaces the resource).
+    /// `AssociationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistantassociation.html#cfn-wisdom-assistantassociation-associationtype)): [`AssistantAssociationAssociationType`], one of `KNOWLEDGE_BASE`, `EXTERNAL_BEDROCK_KNOWLEDGE_BASE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AssociationType")]
     pub association_type: Value<AssistantAssociationAssociationType>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistantassociation.html#cfn-wisdom-assistantassociation-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -877,28 +909,44 @@ impl ResourceRef<AssistantAssociation> {
 
 /// The properties of an `AWS::Wisdom::Content` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html)).
 ///
+/// Definition of AWS::Wisdom::Content Resource Type
+///
 /// [`Content::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Content {
-    /// `KnowledgeBaseId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the knowledge base.
+    ///
+    /// `KnowledgeBaseId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html#cfn-wisdom-content-knowledgebaseid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "KnowledgeBaseId")]
     pub knowledge_base_id: Value<String>,
-    /// `Metadata`: optional.
+    /// A key/value map to store attributes without affecting tagging or recommendations.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html#cfn-wisdom-content-metadata)): map from string to (string), optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, Value<String>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the content.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html#cfn-wisdom-content-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OverrideLinkOutUri`: optional.
+    /// The URI you want to use for the article.
+    ///
+    /// `OverrideLinkOutUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html#cfn-wisdom-content-overridelinkouturi)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "OverrideLinkOutUri", skip_serializing_if = "Option::is_none")]
     pub override_link_out_uri: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html#cfn-wisdom-content-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Title`: optional.
+    /// The title of the content.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html#cfn-wisdom-content-title)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `UploadId`: optional.
+    /// A pointer to the uploaded asset. This value is returned by StartContentUpload.
+    ///
+    /// `UploadId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html#cfn-wisdom-content-uploadid)): string, optional. Length: 1 to 1200 characters.
     #[serde(rename = "UploadId", skip_serializing_if = "Option::is_none")]
     pub upload_id: Option<Value<String>>,
 }
@@ -1018,22 +1066,34 @@ impl ResourceRef<Content> {
 
 /// The properties of an `AWS::Wisdom::ContentAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html)).
 ///
+/// Definition of AWS::Wisdom::ContentAssociation Resource Type
+///
 /// [`ContentAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentAssociation {
-    /// `Association`: required, create-only (changing it replaces the resource).
+    /// The identifier of the associated resource.
+    ///
+    /// `Association` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html#cfn-wisdom-contentassociation-association)): object [`ContentAssociationContents`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Association")]
     pub association: ContentAssociationContents,
-    /// `AssociationType`: required, create-only (changing it replaces the resource).
+    /// The type of association.
+    ///
+    /// `AssociationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html#cfn-wisdom-contentassociation-associationtype)): [`ContentAssociationAssociationType`], one of `AMAZON_CONNECT_GUIDE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AssociationType")]
     pub association_type: Value<ContentAssociationAssociationType>,
-    /// `ContentId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the content.
+    ///
+    /// `ContentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html#cfn-wisdom-contentassociation-contentid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "ContentId")]
     pub content_id: Value<String>,
-    /// `KnowledgeBaseId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the knowledge base.
+    ///
+    /// `KnowledgeBaseId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html#cfn-wisdom-contentassociation-knowledgebaseid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "KnowledgeBaseId")]
     pub knowledge_base_id: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html#cfn-wisdom-contentassociation-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1116,40 +1176,42 @@ impl ResourceRef<ContentAssociation> {
 
 /// The properties of an `AWS::Wisdom::KnowledgeBase` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html)).
 ///
+/// Definition of AWS::Wisdom::KnowledgeBase Resource Type
+///
 /// [`KnowledgeBase::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KnowledgeBase {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KnowledgeBaseType`: required, create-only (changing it replaces the resource).
+    /// `KnowledgeBaseType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-knowledgebasetype)): [`KnowledgeBaseType`], one of `EXTERNAL`, `CUSTOM`, `MESSAGE_TEMPLATES`, `MANAGED`, `QUICK_RESPONSES`, required, create-only (changing it replaces the resource).
     #[serde(rename = "KnowledgeBaseType")]
     pub knowledge_base_type: Value<KnowledgeBaseType>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RenderingConfiguration`: optional.
+    /// `RenderingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-renderingconfiguration)): object [`RenderingConfiguration`], optional.
     #[serde(
         rename = "RenderingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub rendering_configuration: Option<RenderingConfiguration>,
-    /// `ServerSideEncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-serversideencryptionconfiguration)): object [`ServerSideEncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ServerSideEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_side_encryption_configuration: Option<ServerSideEncryptionConfiguration>,
-    /// `SourceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-sourceconfiguration)): JSON (the schema allows several shapes, or none), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_configuration: Option<Json>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VectorIngestionConfiguration`: optional.
+    /// `VectorIngestionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html#cfn-wisdom-knowledgebase-vectoringestionconfiguration)): object [`VectorIngestionConfiguration`], optional.
     #[serde(
         rename = "VectorIngestionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1269,43 +1331,65 @@ impl ResourceRef<KnowledgeBase> {
 
 /// The properties of an `AWS::Wisdom::MessageTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html)).
 ///
+/// Definition of AWS::Wisdom::MessageTemplate Resource Type
+///
 /// [`MessageTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageTemplate {
-    /// `ChannelSubtype`: required, create-only (changing it replaces the resource).
+    /// The channel subtype this message template applies to.
+    ///
+    /// `ChannelSubtype` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-channelsubtype)): [`ChannelSubtype`], one of `EMAIL`, `SMS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ChannelSubtype")]
     pub channel_subtype: Value<ChannelSubtype>,
-    /// `Content`: required.
+    /// The content of the message template.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-content)): object [`MessageTemplateContent`], required.
     #[serde(rename = "Content")]
     pub content: MessageTemplateContent,
-    /// `DefaultAttributes`: optional.
+    /// An object that specifies the default values to use for variables in the message template. This object contains different categories of key-value pairs. Each key defines a variable or placeholder in the message template. The corresponding value defines the default value for that variable.
+    ///
+    /// `DefaultAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-defaultattributes)): object [`MessageTemplateAttributes`], optional.
     #[serde(rename = "DefaultAttributes", skip_serializing_if = "Option::is_none")]
     pub default_attributes: Option<MessageTemplateAttributes>,
-    /// `Description`: optional.
+    /// The description of the message template.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-description)): string, optional. Pattern: `^[a-zA-Z0-9\\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GroupingConfiguration`: optional.
+    /// The configuration information of the user groups that the message template is accessible to.
+    ///
+    /// `GroupingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-groupingconfiguration)): object [`GroupingConfiguration`], optional.
     #[serde(
         rename = "GroupingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub grouping_configuration: Option<GroupingConfiguration>,
-    /// `KnowledgeBaseArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the knowledge base to which the message template belongs.
+    ///
+    /// `KnowledgeBaseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-knowledgebasearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$`.
     #[serde(rename = "KnowledgeBaseArn")]
     pub knowledge_base_arn: Value<String>,
-    /// `Language`: optional.
+    /// The language code value for the language in which the message template is written. The supported language codes include de\_DE, en\_US, es\_ES, fr\_FR, id\_ID, it\_IT, ja\_JP, ko\_KR, pt\_BR, zh\_CN, zh\_TW
+    ///
+    /// `Language` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-language)): string, optional. Length: 2 to 5 characters.
     #[serde(rename = "Language", skip_serializing_if = "Option::is_none")]
     pub language: Option<Value<String>>,
-    /// `MessageTemplateAttachments`: optional.
+    /// List of message template attachments
+    ///
+    /// `MessageTemplateAttachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-messagetemplateattachments)): list of (object [`MessageTemplateAttachment`]), optional.
     #[serde(
         rename = "MessageTemplateAttachments",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_template_attachments: Option<Value<Vec<MessageTemplateAttachment>>>,
-    /// `Name`: required.
+    /// The name of the message template.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-name)): string, required. Pattern: `^[a-zA-Z0-9\\s_.,-]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html#cfn-wisdom-messagetemplate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1425,13 +1509,19 @@ impl ResourceRef<MessageTemplate> {
 
 /// The properties of an `AWS::Wisdom::MessageTemplateVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplateversion.html)).
 ///
+/// A version for the specified customer-managed message template within the specified knowledge base.
+///
 /// [`MessageTemplateVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageTemplateVersion {
-    /// `MessageTemplateArn`: required, create-only (changing it replaces the resource).
+    /// The unqualified Amazon Resource Name (ARN) of the message template.
+    ///
+    /// `MessageTemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplateversion.html#cfn-wisdom-messagetemplateversion-messagetemplatearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$`.
     #[serde(rename = "MessageTemplateArn")]
     pub message_template_arn: Value<String>,
-    /// `MessageTemplateContentSha256`: optional.
+    /// The content SHA256 of the message template.
+    ///
+    /// `MessageTemplateContentSha256` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplateversion.html#cfn-wisdom-messagetemplateversion-messagetemplatecontentsha256)): string, optional. Length: 1 to 64 characters.
     #[serde(
         rename = "MessageTemplateContentSha256",
         skip_serializing_if = "Option::is_none"
@@ -1487,43 +1577,67 @@ impl ResourceRef<MessageTemplateVersion> {
 
 /// The properties of an `AWS::Wisdom::QuickResponse` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html)).
 ///
+/// Definition of AWS::Wisdom::QuickResponse Resource Type.
+///
 /// [`QuickResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuickResponse {
-    /// `Channels`: optional.
+    /// The Amazon Connect contact channels this quick response applies to.
+    ///
+    /// `Channels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-channels)): list of ([`ChannelType`], one of `Chat`, `Email`), optional. Each item: Length: 1 to 10 characters.
     #[serde(rename = "Channels", skip_serializing_if = "Option::is_none")]
     pub channels: Option<Value<Vec<Value<ChannelType>>>>,
-    /// `Content`: required.
+    /// The container of quick response content.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-content)): object [`QuickResponseContentProvider`], required.
     #[serde(rename = "Content")]
     pub content: QuickResponseContentProvider,
-    /// `ContentType`: optional.
+    /// The media type of the quick response content. - Use application/x.quickresponse;format=plain for quick response written in plain text. - Use application/x.quickresponse;format=markdown for quick response written in richtext.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-contenttype)): string, optional. Pattern: `^(application/x\.quickresponse;format=(plain|markdown))$`.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the quick response.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-description)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GroupingConfiguration`: optional.
+    /// The configuration information of the user groups that the quick response is accessible to.
+    ///
+    /// `GroupingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-groupingconfiguration)): object [`GroupingConfiguration`], optional.
     #[serde(
         rename = "GroupingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub grouping_configuration: Option<GroupingConfiguration>,
-    /// `IsActive`: optional.
+    /// Whether the quick response is active.
+    ///
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-isactive)): boolean, optional.
     #[serde(rename = "IsActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<Value<bool>>,
-    /// `KnowledgeBaseArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the knowledge base.
+    ///
+    /// `KnowledgeBaseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-knowledgebasearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$`.
     #[serde(rename = "KnowledgeBaseArn")]
     pub knowledge_base_arn: Value<String>,
-    /// `Language`: optional.
+    /// The language code value for the language in which the quick response is written. The supported language codes include de\_DE, en\_US, es\_ES, fr\_FR, id\_ID, it\_IT, ja\_JP, ko\_KR, pt\_BR, zh\_CN, zh\_TW
+    ///
+    /// `Language` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-language)): string, optional. Length: 2 to 5 characters.
     #[serde(rename = "Language", skip_serializing_if = "Option::is_none")]
     pub language: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the quick response.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-name)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ShortcutKey`: optional.
+    /// The shortcut key of the quick response. The value should be unique across the knowledge base.
+    ///
+    /// `ShortcutKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-shortcutkey)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "ShortcutKey", skip_serializing_if = "Option::is_none")]
     pub shortcut_key: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html#cfn-wisdom-quickresponse-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1654,15 +1768,19 @@ impl ResourceRef<QuickResponse> {
 
 /// The `AgentAttributes` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `AgentAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-agentattributes.html).
 ///
 /// Every property is optional: start from [`AgentAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentAttributes {
-    /// `FirstName`: optional.
+    /// The agent’s first name as entered in their Amazon Connect user account.
+    ///
+    /// `FirstName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-agentattributes.html#cfn-wisdom-messagetemplate-agentattributes-firstname)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "FirstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<Value<String>>,
-    /// `LastName`: optional.
+    /// The agent’s last name as entered in their Amazon Connect user account.
+    ///
+    /// `LastName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-agentattributes.html#cfn-wisdom-messagetemplate-agentattributes-lastname)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "LastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<Value<String>>,
 }
@@ -1741,12 +1859,14 @@ impl Walk for AiAgentType {
 
 /// The `AIGuardrailContentPolicyConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `AIGuardrailContentPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailcontentpolicyconfig.html).
 ///
 /// Every property is required: [`AiGuardrailContentPolicyConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiGuardrailContentPolicyConfig {
-    /// `FiltersConfig`: required.
+    /// List of content filter configs in content policy.
+    ///
+    /// `FiltersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailcontentpolicyconfig.html#cfn-wisdom-aiguardrail-aiguardrailcontentpolicyconfig-filtersconfig)): list of (object [`GuardrailContentFilterConfig`]), required. Items: 1 to 6.
     #[serde(rename = "FiltersConfig")]
     pub filters_config: Value<Vec<GuardrailContentFilterConfig>>,
 }
@@ -1772,12 +1892,14 @@ impl Walk for AiGuardrailContentPolicyConfig {
 
 /// The `AIGuardrailContextualGroundingPolicyConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `AIGuardrailContextualGroundingPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailcontextualgroundingpolicyconfig.html).
 ///
 /// Every property is required: [`AiGuardrailContextualGroundingPolicyConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiGuardrailContextualGroundingPolicyConfig {
-    /// `FiltersConfig`: required.
+    /// List of contextual grounding filter configs.
+    ///
+    /// `FiltersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailcontextualgroundingpolicyconfig.html#cfn-wisdom-aiguardrail-aiguardrailcontextualgroundingpolicyconfig-filtersconfig)): list of (object [`GuardrailContextualGroundingFilterConfig`]), required. Items: at least 1.
     #[serde(rename = "FiltersConfig")]
     pub filters_config: Value<Vec<GuardrailContextualGroundingFilterConfig>>,
 }
@@ -1805,15 +1927,19 @@ impl Walk for AiGuardrailContextualGroundingPolicyConfig {
 
 /// The `AIGuardrailSensitiveInformationPolicyConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `AIGuardrailSensitiveInformationPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailsensitiveinformationpolicyconfig.html).
 ///
 /// Every property is optional: start from [`AiGuardrailSensitiveInformationPolicyConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AiGuardrailSensitiveInformationPolicyConfig {
-    /// `PiiEntitiesConfig`: optional.
+    /// List of entities.
+    ///
+    /// `PiiEntitiesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailsensitiveinformationpolicyconfig.html#cfn-wisdom-aiguardrail-aiguardrailsensitiveinformationpolicyconfig-piientitiesconfig)): list of (object [`GuardrailPiiEntityConfig`]), optional. Items: at least 1.
     #[serde(rename = "PiiEntitiesConfig", skip_serializing_if = "Option::is_none")]
     pub pii_entities_config: Option<Value<Vec<GuardrailPiiEntityConfig>>>,
-    /// `RegexesConfig`: optional.
+    /// List of regex.
+    ///
+    /// `RegexesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailsensitiveinformationpolicyconfig.html#cfn-wisdom-aiguardrail-aiguardrailsensitiveinformationpolicyconfig-regexesconfig)): list of (object [`GuardrailRegexConfig`]), optional. Items: at least 1.
     #[serde(rename = "RegexesConfig", skip_serializing_if = "Option::is_none")]
     pub regexes_config: Option<Value<Vec<GuardrailRegexConfig>>>,
 }
@@ -1854,12 +1980,14 @@ impl Walk for AiGuardrailSensitiveInformationPolicyConfig {
 
 /// The `AIGuardrailTopicPolicyConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `AIGuardrailTopicPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailtopicpolicyconfig.html).
 ///
 /// Every property is required: [`AiGuardrailTopicPolicyConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AiGuardrailTopicPolicyConfig {
-    /// `TopicsConfig`: required.
+    /// List of topic configs in topic policy.
+    ///
+    /// `TopicsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailtopicpolicyconfig.html#cfn-wisdom-aiguardrail-aiguardrailtopicpolicyconfig-topicsconfig)): list of (object [`GuardrailTopicConfig`]), required. Items: at least 1.
     #[serde(rename = "TopicsConfig")]
     pub topics_config: Value<Vec<GuardrailTopicConfig>>,
 }
@@ -1885,18 +2013,22 @@ impl Walk for AiGuardrailTopicPolicyConfig {
 
 /// The `AIGuardrailWordPolicyConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `AIGuardrailWordPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailwordpolicyconfig.html).
 ///
 /// Every property is optional: start from [`AiGuardrailWordPolicyConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AiGuardrailWordPolicyConfig {
-    /// `ManagedWordListsConfig`: optional.
+    /// A config for the list of managed words.
+    ///
+    /// `ManagedWordListsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailwordpolicyconfig.html#cfn-wisdom-aiguardrail-aiguardrailwordpolicyconfig-managedwordlistsconfig)): list of (object [`GuardrailManagedWordsConfig`]), optional.
     #[serde(
         rename = "ManagedWordListsConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_word_lists_config: Option<Value<Vec<GuardrailManagedWordsConfig>>>,
-    /// `WordsConfig`: optional.
+    /// List of custom word configs.
+    ///
+    /// `WordsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-aiguardrailwordpolicyconfig.html#cfn-wisdom-aiguardrail-aiguardrailwordpolicyconfig-wordsconfig)): list of (object [`GuardrailWordConfig`]), optional. Items: at least 1.
     #[serde(rename = "WordsConfig", skip_serializing_if = "Option::is_none")]
     pub words_config: Option<Value<Vec<GuardrailWordConfig>>>,
 }
@@ -2030,12 +2162,12 @@ impl Walk for AiPromptType {
 
 /// The `AmazonConnectGuideAssociationData` property type of [`ContentAssociation`].
 ///
-/// AWS reference: [`AWS::Wisdom::ContentAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html).
+/// AWS reference: [`AWS::Wisdom::ContentAssociation` `AmazonConnectGuideAssociationData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-contentassociation-amazonconnectguideassociationdata.html).
 ///
 /// Every property is optional: start from [`AmazonConnectGuideAssociationData::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmazonConnectGuideAssociationData {
-    /// `FlowId`: optional.
+    /// `FlowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-contentassociation-amazonconnectguideassociationdata.html#cfn-wisdom-contentassociation-amazonconnectguideassociationdata-flowid)): string, optional. Pattern: `^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "FlowId", skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<Value<String>>,
 }
@@ -2102,15 +2234,15 @@ impl Walk for AssistantType {
 
 /// The `BedrockFoundationModelConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `BedrockFoundationModelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-bedrockfoundationmodelconfiguration.html).
 ///
 /// [`BedrockFoundationModelConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BedrockFoundationModelConfiguration {
-    /// `ModelArn`: required.
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-bedrockfoundationmodelconfiguration.html#cfn-wisdom-knowledgebase-bedrockfoundationmodelconfiguration-modelarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model\/anthropic.claude-3-haiku-20240307-v1:0$`. Length: 1 to 2048 characters.
     #[serde(rename = "ModelArn")]
     pub model_arn: Value<String>,
-    /// `ParsingPrompt`: optional.
+    /// `ParsingPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-bedrockfoundationmodelconfiguration.html#cfn-wisdom-knowledgebase-bedrockfoundationmodelconfiguration-parsingprompt)): object [`ParsingPrompt`], optional.
     #[serde(rename = "ParsingPrompt", skip_serializing_if = "Option::is_none")]
     pub parsing_prompt: Option<ParsingPrompt>,
 }
@@ -2185,27 +2317,27 @@ impl Walk for ChannelType {
 
 /// The `ChunkingConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `ChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-chunkingconfiguration.html).
 ///
 /// [`ChunkingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChunkingConfiguration {
-    /// `ChunkingStrategy`: required.
+    /// `ChunkingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-chunkingconfiguration.html#cfn-wisdom-knowledgebase-chunkingconfiguration-chunkingstrategy)): [`ChunkingStrategy`], one of `FIXED_SIZE`, `NONE`, `HIERARCHICAL`, `SEMANTIC`, required.
     #[serde(rename = "ChunkingStrategy")]
     pub chunking_strategy: Value<ChunkingStrategy>,
-    /// `FixedSizeChunkingConfiguration`: optional.
+    /// `FixedSizeChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-chunkingconfiguration.html#cfn-wisdom-knowledgebase-chunkingconfiguration-fixedsizechunkingconfiguration)): object [`FixedSizeChunkingConfiguration`], optional.
     #[serde(
         rename = "FixedSizeChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub fixed_size_chunking_configuration: Option<FixedSizeChunkingConfiguration>,
-    /// `HierarchicalChunkingConfiguration`: optional.
+    /// `HierarchicalChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-chunkingconfiguration.html#cfn-wisdom-knowledgebase-chunkingconfiguration-hierarchicalchunkingconfiguration)): object [`HierarchicalChunkingConfiguration`], optional.
     #[serde(
         rename = "HierarchicalChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub hierarchical_chunking_configuration: Option<HierarchicalChunkingConfiguration>,
-    /// `SemanticChunkingConfiguration`: optional.
+    /// `SemanticChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-chunkingconfiguration.html#cfn-wisdom-knowledgebase-chunkingconfiguration-semanticchunkingconfiguration)): object [`SemanticChunkingConfiguration`], optional.
     #[serde(
         rename = "SemanticChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2313,12 +2445,12 @@ impl Walk for ContentAssociationAssociationType {
 
 /// The `ContentAssociationContents` property type of [`ContentAssociation`].
 ///
-/// AWS reference: [`AWS::Wisdom::ContentAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html).
+/// AWS reference: [`AWS::Wisdom::ContentAssociation` `ContentAssociationContents`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-contentassociation-contentassociationcontents.html).
 ///
 /// Every property is required: [`ContentAssociationContents::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentAssociationContents {
-    /// `AmazonConnectGuideAssociation`: required.
+    /// `AmazonConnectGuideAssociation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-contentassociation-contentassociationcontents.html#cfn-wisdom-contentassociation-contentassociationcontents-amazonconnectguideassociation)): object [`AmazonConnectGuideAssociationData`], required.
     #[serde(rename = "AmazonConnectGuideAssociation")]
     pub amazon_connect_guide_association: AmazonConnectGuideAssociationData,
 }
@@ -2346,192 +2478,308 @@ impl Walk for ContentAssociationContents {
 
 /// The `CustomerProfileAttributes` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `CustomerProfileAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html).
 ///
 /// Every property is optional: start from [`CustomerProfileAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomerProfileAttributes {
-    /// `AccountNumber`: optional.
+    /// A unique account number that you have given to the customer.
+    ///
+    /// `AccountNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-accountnumber)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "AccountNumber", skip_serializing_if = "Option::is_none")]
     pub account_number: Option<Value<String>>,
-    /// `AdditionalInformation`: optional.
+    /// Any additional information relevant to the customer's profile.
+    ///
+    /// `AdditionalInformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-additionalinformation)): string, optional. Length: 1 to 32767 characters.
     #[serde(
         rename = "AdditionalInformation",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_information: Option<Value<String>>,
-    /// `Address1`: optional.
+    /// The first line of a customer address.
+    ///
+    /// `Address1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-address1)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Address1", skip_serializing_if = "Option::is_none")]
     pub address1: Option<Value<String>>,
-    /// `Address2`: optional.
+    /// The second line of a customer address.
+    ///
+    /// `Address2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-address2)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Address2", skip_serializing_if = "Option::is_none")]
     pub address2: Option<Value<String>>,
-    /// `Address3`: optional.
+    /// The third line of a customer address.
+    ///
+    /// `Address3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-address3)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Address3", skip_serializing_if = "Option::is_none")]
     pub address3: Option<Value<String>>,
-    /// `Address4`: optional.
+    /// The fourth line of a customer address.
+    ///
+    /// `Address4` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-address4)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Address4", skip_serializing_if = "Option::is_none")]
     pub address4: Option<Value<String>>,
-    /// `BillingAddress1`: optional.
+    /// The first line of a customer’s billing address.
+    ///
+    /// `BillingAddress1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingaddress1)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingAddress1", skip_serializing_if = "Option::is_none")]
     pub billing_address1: Option<Value<String>>,
-    /// `BillingAddress2`: optional.
+    /// The second line of a customer’s billing address.
+    ///
+    /// `BillingAddress2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingaddress2)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingAddress2", skip_serializing_if = "Option::is_none")]
     pub billing_address2: Option<Value<String>>,
-    /// `BillingAddress3`: optional.
+    /// The third line of a customer’s billing address.
+    ///
+    /// `BillingAddress3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingaddress3)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingAddress3", skip_serializing_if = "Option::is_none")]
     pub billing_address3: Option<Value<String>>,
-    /// `BillingAddress4`: optional.
+    /// The fourth line of a customer’s billing address.
+    ///
+    /// `BillingAddress4` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingaddress4)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingAddress4", skip_serializing_if = "Option::is_none")]
     pub billing_address4: Option<Value<String>>,
-    /// `BillingCity`: optional.
+    /// The city of a customer’s billing address.
+    ///
+    /// `BillingCity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingcity)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingCity", skip_serializing_if = "Option::is_none")]
     pub billing_city: Option<Value<String>>,
-    /// `BillingCountry`: optional.
+    /// The country of a customer’s billing address.
+    ///
+    /// `BillingCountry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingcountry)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingCountry", skip_serializing_if = "Option::is_none")]
     pub billing_country: Option<Value<String>>,
-    /// `BillingCounty`: optional.
+    /// The county of a customer’s billing address.
+    ///
+    /// `BillingCounty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingcounty)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingCounty", skip_serializing_if = "Option::is_none")]
     pub billing_county: Option<Value<String>>,
-    /// `BillingPostalCode`: optional.
+    /// The postal code of a customer’s billing address.
+    ///
+    /// `BillingPostalCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingpostalcode)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingPostalCode", skip_serializing_if = "Option::is_none")]
     pub billing_postal_code: Option<Value<String>>,
-    /// `BillingProvince`: optional.
+    /// The province of a customer’s billing address.
+    ///
+    /// `BillingProvince` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingprovince)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingProvince", skip_serializing_if = "Option::is_none")]
     pub billing_province: Option<Value<String>>,
-    /// `BillingState`: optional.
+    /// The state of a customer’s billing address.
+    ///
+    /// `BillingState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-billingstate)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BillingState", skip_serializing_if = "Option::is_none")]
     pub billing_state: Option<Value<String>>,
-    /// `BirthDate`: optional.
+    /// The customer's birth date.
+    ///
+    /// `BirthDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-birthdate)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BirthDate", skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<Value<String>>,
-    /// `BusinessEmailAddress`: optional.
+    /// The customer's business email address.
+    ///
+    /// `BusinessEmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-businessemailaddress)): string, optional. Length: 1 to 32767 characters.
     #[serde(
         rename = "BusinessEmailAddress",
         skip_serializing_if = "Option::is_none"
     )]
     pub business_email_address: Option<Value<String>>,
-    /// `BusinessName`: optional.
+    /// The name of the customer's business.
+    ///
+    /// `BusinessName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-businessname)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "BusinessName", skip_serializing_if = "Option::is_none")]
     pub business_name: Option<Value<String>>,
-    /// `BusinessPhoneNumber`: optional.
+    /// The customer's business phone number.
+    ///
+    /// `BusinessPhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-businessphonenumber)): string, optional. Length: 1 to 32767 characters.
     #[serde(
         rename = "BusinessPhoneNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub business_phone_number: Option<Value<String>>,
-    /// `City`: optional.
+    /// The city in which a customer lives.
+    ///
+    /// `City` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-city)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "City", skip_serializing_if = "Option::is_none")]
     pub city: Option<Value<String>>,
-    /// `Country`: optional.
+    /// The country in which a customer lives.
+    ///
+    /// `Country` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-country)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
     pub country: Option<Value<String>>,
-    /// `County`: optional.
+    /// The county in which a customer lives.
+    ///
+    /// `County` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-county)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "County", skip_serializing_if = "Option::is_none")]
     pub county: Option<Value<String>>,
-    /// `Custom`: optional.
+    /// The custom attributes that are used with the message template.
+    ///
+    /// `Custom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-custom)): map from string to (string), optional.
     #[serde(rename = "Custom", skip_serializing_if = "Option::is_none")]
     pub custom: Option<BTreeMap<String, Value<String>>>,
-    /// `EmailAddress`: optional.
+    /// The customer's email address, which has not been specified as a personal or business address.
+    ///
+    /// `EmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-emailaddress)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "EmailAddress", skip_serializing_if = "Option::is_none")]
     pub email_address: Option<Value<String>>,
-    /// `FirstName`: optional.
+    /// The customer's first name.
+    ///
+    /// `FirstName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-firstname)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "FirstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<Value<String>>,
-    /// `Gender`: optional.
+    /// The customer's gender.
+    ///
+    /// `Gender` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-gender)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Gender", skip_serializing_if = "Option::is_none")]
     pub gender: Option<Value<String>>,
-    /// `HomePhoneNumber`: optional.
+    /// The customer's home phone number.
+    ///
+    /// `HomePhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-homephonenumber)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "HomePhoneNumber", skip_serializing_if = "Option::is_none")]
     pub home_phone_number: Option<Value<String>>,
-    /// `LastName`: optional.
+    /// The customer's last name.
+    ///
+    /// `LastName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-lastname)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "LastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<Value<String>>,
-    /// `MailingAddress1`: optional.
+    /// The first line of a customer’s mailing address.
+    ///
+    /// `MailingAddress1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingaddress1)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingAddress1", skip_serializing_if = "Option::is_none")]
     pub mailing_address1: Option<Value<String>>,
-    /// `MailingAddress2`: optional.
+    /// The second line of a customer’s mailing address.
+    ///
+    /// `MailingAddress2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingaddress2)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingAddress2", skip_serializing_if = "Option::is_none")]
     pub mailing_address2: Option<Value<String>>,
-    /// `MailingAddress3`: optional.
+    /// The third line of a customer’s mailing address.
+    ///
+    /// `MailingAddress3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingaddress3)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingAddress3", skip_serializing_if = "Option::is_none")]
     pub mailing_address3: Option<Value<String>>,
-    /// `MailingAddress4`: optional.
+    /// The fourth line of a customer’s mailing address.
+    ///
+    /// `MailingAddress4` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingaddress4)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingAddress4", skip_serializing_if = "Option::is_none")]
     pub mailing_address4: Option<Value<String>>,
-    /// `MailingCity`: optional.
+    /// The city of a customer’s mailing address.
+    ///
+    /// `MailingCity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingcity)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingCity", skip_serializing_if = "Option::is_none")]
     pub mailing_city: Option<Value<String>>,
-    /// `MailingCountry`: optional.
+    /// The country of a customer’s mailing address.
+    ///
+    /// `MailingCountry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingcountry)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingCountry", skip_serializing_if = "Option::is_none")]
     pub mailing_country: Option<Value<String>>,
-    /// `MailingCounty`: optional.
+    /// The county of a customer’s mailing address.
+    ///
+    /// `MailingCounty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingcounty)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingCounty", skip_serializing_if = "Option::is_none")]
     pub mailing_county: Option<Value<String>>,
-    /// `MailingPostalCode`: optional.
+    /// The postal code of a customer’s mailing address
+    ///
+    /// `MailingPostalCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingpostalcode)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingPostalCode", skip_serializing_if = "Option::is_none")]
     pub mailing_postal_code: Option<Value<String>>,
-    /// `MailingProvince`: optional.
+    /// The province of a customer’s mailing address.
+    ///
+    /// `MailingProvince` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingprovince)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingProvince", skip_serializing_if = "Option::is_none")]
     pub mailing_province: Option<Value<String>>,
-    /// `MailingState`: optional.
+    /// The state of a customer’s mailing address.
+    ///
+    /// `MailingState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mailingstate)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MailingState", skip_serializing_if = "Option::is_none")]
     pub mailing_state: Option<Value<String>>,
-    /// `MiddleName`: optional.
+    /// The customer's middle name.
+    ///
+    /// `MiddleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-middlename)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MiddleName", skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<Value<String>>,
-    /// `MobilePhoneNumber`: optional.
+    /// The customer's mobile phone number.
+    ///
+    /// `MobilePhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-mobilephonenumber)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "MobilePhoneNumber", skip_serializing_if = "Option::is_none")]
     pub mobile_phone_number: Option<Value<String>>,
-    /// `PartyType`: optional.
+    /// The customer's party type.
+    ///
+    /// `PartyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-partytype)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "PartyType", skip_serializing_if = "Option::is_none")]
     pub party_type: Option<Value<String>>,
-    /// `PhoneNumber`: optional.
+    /// The customer's phone number, which has not been specified as a mobile, home, or business number.
+    ///
+    /// `PhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-phonenumber)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "PhoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<Value<String>>,
-    /// `PostalCode`: optional.
+    /// The postal code of a customer address.
+    ///
+    /// `PostalCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-postalcode)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "PostalCode", skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<Value<String>>,
-    /// `ProfileARN`: optional.
+    /// The ARN of a customer profile.
+    ///
+    /// `ProfileARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-profilearn)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ProfileARN", skip_serializing_if = "Option::is_none")]
     pub profile_arn: Option<Value<String>>,
-    /// `ProfileId`: optional.
+    /// The unique identifier of a customer profile.
+    ///
+    /// `ProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-profileid)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ProfileId", skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<Value<String>>,
-    /// `Province`: optional.
+    /// The province in which a customer lives.
+    ///
+    /// `Province` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-province)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Province", skip_serializing_if = "Option::is_none")]
     pub province: Option<Value<String>>,
-    /// `ShippingAddress1`: optional.
+    /// The first line of a customer’s shipping address.
+    ///
+    /// `ShippingAddress1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingaddress1)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingAddress1", skip_serializing_if = "Option::is_none")]
     pub shipping_address1: Option<Value<String>>,
-    /// `ShippingAddress2`: optional.
+    /// The second line of a customer’s shipping address.
+    ///
+    /// `ShippingAddress2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingaddress2)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingAddress2", skip_serializing_if = "Option::is_none")]
     pub shipping_address2: Option<Value<String>>,
-    /// `ShippingAddress3`: optional.
+    /// The third line of a customer’s shipping address.
+    ///
+    /// `ShippingAddress3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingaddress3)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingAddress3", skip_serializing_if = "Option::is_none")]
     pub shipping_address3: Option<Value<String>>,
-    /// `ShippingAddress4`: optional.
+    /// The fourth line of a customer’s shipping address
+    ///
+    /// `ShippingAddress4` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingaddress4)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingAddress4", skip_serializing_if = "Option::is_none")]
     pub shipping_address4: Option<Value<String>>,
-    /// `ShippingCity`: optional.
+    /// The city of a customer’s shipping address.
+    ///
+    /// `ShippingCity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingcity)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingCity", skip_serializing_if = "Option::is_none")]
     pub shipping_city: Option<Value<String>>,
-    /// `ShippingCountry`: optional.
+    /// The country of a customer’s shipping address.
+    ///
+    /// `ShippingCountry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingcountry)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingCountry", skip_serializing_if = "Option::is_none")]
     pub shipping_country: Option<Value<String>>,
-    /// `ShippingCounty`: optional.
+    /// The county of a customer’s shipping address.
+    ///
+    /// `ShippingCounty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingcounty)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingCounty", skip_serializing_if = "Option::is_none")]
     pub shipping_county: Option<Value<String>>,
-    /// `ShippingPostalCode`: optional.
+    /// The postal code of a customer’s shipping address.
+    ///
+    /// `ShippingPostalCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingpostalcode)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingPostalCode", skip_serializing_if = "Option::is_none")]
     pub shipping_postal_code: Option<Value<String>>,
-    /// `ShippingProvince`: optional.
+    /// The province of a customer’s shipping address.
+    ///
+    /// `ShippingProvince` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingprovince)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingProvince", skip_serializing_if = "Option::is_none")]
     pub shipping_province: Option<Value<String>>,
-    /// `ShippingState`: optional.
+    /// The state of a customer’s shipping address.
+    ///
+    /// `ShippingState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-shippingstate)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "ShippingState", skip_serializing_if = "Option::is_none")]
     pub shipping_state: Option<Value<String>>,
-    /// `State`: optional.
+    /// The state in which a customer lives.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-customerprofileattributes.html#cfn-wisdom-messagetemplate-customerprofileattributes-state)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
 }
@@ -3017,18 +3265,24 @@ impl Walk for CustomerProfileAttributes {
 
 /// The `EmailMessageTemplateContent` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `EmailMessageTemplateContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplatecontent.html).
 ///
 /// Every property is required: [`EmailMessageTemplateContent::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailMessageTemplateContent {
-    /// `Body`: required.
+    /// The body to use in email messages.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplatecontent.html#cfn-wisdom-messagetemplate-emailmessagetemplatecontent-body)): object [`EmailMessageTemplateContentBody`], required.
     #[serde(rename = "Body")]
     pub body: EmailMessageTemplateContentBody,
-    /// `Headers`: required.
+    /// The email headers to include in email messages.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplatecontent.html#cfn-wisdom-messagetemplate-emailmessagetemplatecontent-headers)): list of (object [`EmailMessageTemplateHeader`]), required. Items: 0 to 15.
     #[serde(rename = "Headers")]
     pub headers: Value<Vec<EmailMessageTemplateHeader>>,
-    /// `Subject`: required.
+    /// The subject line, or title, to use in email messages.
+    ///
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplatecontent.html#cfn-wisdom-messagetemplate-emailmessagetemplatecontent-subject)): string, required. Length: at least 1 characters.
     #[serde(rename = "Subject")]
     pub subject: Value<String>,
 }
@@ -3064,15 +3318,19 @@ impl Walk for EmailMessageTemplateContent {
 
 /// The `EmailMessageTemplateContentBody` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `EmailMessageTemplateContentBody`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplatecontentbody.html).
 ///
 /// Every property is optional: start from [`EmailMessageTemplateContentBody::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EmailMessageTemplateContentBody {
-    /// `Html`: optional.
+    /// The message body, in HTML format, to use in email messages that are based on the message template. We recommend using HTML format for email clients that render HTML content. You can include links, formatted text, and more in an HTML message.
+    ///
+    /// `Html` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplatecontentbody.html#cfn-wisdom-messagetemplate-emailmessagetemplatecontentbody-html)): object [`MessageTemplateBodyContentProvider`], optional.
     #[serde(rename = "Html", skip_serializing_if = "Option::is_none")]
     pub html: Option<MessageTemplateBodyContentProvider>,
-    /// `PlainText`: optional.
+    /// The message body, in plain text format, to use in email messages that are based on the message template. We recommend using plain text format for email clients that don't render HTML content and clients that are connected to high-latency networks, such as mobile devices.
+    ///
+    /// `PlainText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplatecontentbody.html#cfn-wisdom-messagetemplate-emailmessagetemplatecontentbody-plaintext)): object [`MessageTemplateBodyContentProvider`], optional.
     #[serde(rename = "PlainText", skip_serializing_if = "Option::is_none")]
     pub plain_text: Option<MessageTemplateBodyContentProvider>,
 }
@@ -3110,15 +3368,19 @@ impl Walk for EmailMessageTemplateContentBody {
 
 /// The `EmailMessageTemplateHeader` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `EmailMessageTemplateHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplateheader.html).
 ///
 /// Every property is optional: start from [`EmailMessageTemplateHeader::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EmailMessageTemplateHeader {
-    /// `Name`: optional.
+    /// The name of the email header.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplateheader.html#cfn-wisdom-messagetemplate-emailmessagetemplateheader-name)): string, optional. Pattern: `^[!-9;-@A-~]+$`. Length: 1 to 126 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the email header.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-emailmessagetemplateheader.html#cfn-wisdom-messagetemplate-emailmessagetemplateheader-value)): string, optional. Pattern: `[ -~]*`. Length: 1 to 870 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3156,15 +3418,15 @@ impl Walk for EmailMessageTemplateHeader {
 
 /// The `FixedSizeChunkingConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `FixedSizeChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-fixedsizechunkingconfiguration.html).
 ///
 /// Every property is required: [`FixedSizeChunkingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FixedSizeChunkingConfiguration {
-    /// `MaxTokens`: required.
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-fixedsizechunkingconfiguration.html#cfn-wisdom-knowledgebase-fixedsizechunkingconfiguration-maxtokens)): number, required. Range: at least 1.
     #[serde(rename = "MaxTokens")]
     pub max_tokens: Value<f64>,
-    /// `OverlapPercentage`: required.
+    /// `OverlapPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-fixedsizechunkingconfiguration.html#cfn-wisdom-knowledgebase-fixedsizechunkingconfiguration-overlappercentage)): number, required. Range: 1 to 99.
     #[serde(rename = "OverlapPercentage")]
     pub overlap_percentage: Value<f64>,
 }
@@ -3196,15 +3458,19 @@ impl Walk for FixedSizeChunkingConfiguration {
 
 /// The `GroupingConfiguration` property type of [`MessageTemplate`] and [`QuickResponse`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html), [`AWS::Wisdom::QuickResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `GroupingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-groupingconfiguration.html), [`AWS::Wisdom::QuickResponse` `GroupingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-quickresponse-groupingconfiguration.html).
 ///
 /// Every property is required: [`GroupingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupingConfiguration {
-    /// `Criteria`: required.
+    /// The criteria used for grouping Amazon Q in Connect users.
+    ///
+    /// `Criteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-groupingconfiguration.html#cfn-wisdom-messagetemplate-groupingconfiguration-criteria)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Criteria")]
     pub criteria: Value<String>,
-    /// `Values`: required.
+    /// The list of values that define different groups of Amazon Q in Connect users.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-groupingconfiguration.html#cfn-wisdom-messagetemplate-groupingconfiguration-values)): list of (string), required. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -3236,18 +3502,24 @@ impl Walk for GroupingConfiguration {
 
 /// The `GuardrailContentFilterConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `GuardrailContentFilterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailcontentfilterconfig.html).
 ///
 /// Every property is required: [`GuardrailContentFilterConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailContentFilterConfig {
-    /// `InputStrength`: required.
+    /// Strength for filters
+    ///
+    /// `InputStrength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailcontentfilterconfig.html#cfn-wisdom-aiguardrail-guardrailcontentfilterconfig-inputstrength)): [`GuardrailFilterStrength`], one of `NONE`, `LOW`, `MEDIUM`, `HIGH`, required.
     #[serde(rename = "InputStrength")]
     pub input_strength: Value<GuardrailFilterStrength>,
-    /// `OutputStrength`: required.
+    /// Strength for filters
+    ///
+    /// `OutputStrength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailcontentfilterconfig.html#cfn-wisdom-aiguardrail-guardrailcontentfilterconfig-outputstrength)): [`GuardrailFilterStrength`], one of `NONE`, `LOW`, `MEDIUM`, `HIGH`, required.
     #[serde(rename = "OutputStrength")]
     pub output_strength: Value<GuardrailFilterStrength>,
-    /// `Type`: required.
+    /// Type of text to text filter in content policy
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailcontentfilterconfig.html#cfn-wisdom-aiguardrail-guardrailcontentfilterconfig-type)): [`GuardrailContentFilterType`], one of `SEXUAL`, `VIOLENCE`, `HATE`, `INSULTS`, `MISCONDUCT`, `PROMPT_ATTACK`, required.
     #[serde(rename = "Type")]
     pub type_: Value<GuardrailContentFilterType>,
 }
@@ -3315,15 +3587,19 @@ impl Walk for GuardrailContentFilterType {
 
 /// The `GuardrailContextualGroundingFilterConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `GuardrailContextualGroundingFilterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailcontextualgroundingfilterconfig.html).
 ///
 /// Every property is required: [`GuardrailContextualGroundingFilterConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailContextualGroundingFilterConfig {
-    /// `Threshold`: required.
+    /// The threshold for this filter.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailcontextualgroundingfilterconfig.html#cfn-wisdom-aiguardrail-guardrailcontextualgroundingfilterconfig-threshold)): number, required. Range: at least 0.
     #[serde(rename = "Threshold")]
     pub threshold: Value<f64>,
-    /// `Type`: required.
+    /// Type of contextual grounding filter
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailcontextualgroundingfilterconfig.html#cfn-wisdom-aiguardrail-guardrailcontextualgroundingfilterconfig-type)): [`GuardrailContextualGroundingFilterType`], one of `GROUNDING`, `RELEVANCE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<GuardrailContextualGroundingFilterType>,
 }
@@ -3401,12 +3677,14 @@ impl Walk for GuardrailFilterStrength {
 
 /// The `GuardrailManagedWordsConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `GuardrailManagedWordsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailmanagedwordsconfig.html).
 ///
 /// Every property is required: [`GuardrailManagedWordsConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailManagedWordsConfig {
-    /// `Type`: required.
+    /// Options for managed words.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailmanagedwordsconfig.html#cfn-wisdom-aiguardrail-guardrailmanagedwordsconfig-type)): [`GuardrailManagedWordsType`], one of `PROFANITY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<GuardrailManagedWordsType>,
 }
@@ -3449,15 +3727,19 @@ impl Walk for GuardrailManagedWordsType {
 
 /// The `GuardrailPiiEntityConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `GuardrailPiiEntityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailpiientityconfig.html).
 ///
 /// Every property is required: [`GuardrailPiiEntityConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailPiiEntityConfig {
-    /// `Action`: required.
+    /// Options for sensitive information action.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailpiientityconfig.html#cfn-wisdom-aiguardrail-guardrailpiientityconfig-action)): [`GuardrailSensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, required.
     #[serde(rename = "Action")]
     pub action: Value<GuardrailSensitiveInformationAction>,
-    /// `Type`: required.
+    /// The currently supported PII entities
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailpiientityconfig.html#cfn-wisdom-aiguardrail-guardrailpiientityconfig-type)): [`GuardrailPiiEntityType`], one of `ADDRESS`, `AGE`, `AWS_ACCESS_KEY`, `AWS_SECRET_KEY`, `CA_HEALTH_NUMBER`, `CA_SOCIAL_INSURANCE_NUMBER`, `CREDIT_DEBIT_CARD_CVV`, `CREDIT_DEBIT_CARD_EXPIRY`, `CREDIT_DEBIT_CARD_NUMBER`, `DRIVER_ID`, `EMAIL`, `INTERNATIONAL_BANK_ACCOUNT_NUMBER`, `IP_ADDRESS`, `LICENSE_PLATE`, `MAC_ADDRESS`, `NAME`, `PASSWORD`, `PHONE`, `PIN`, `SWIFT_CODE`, `UK_NATIONAL_HEALTH_SERVICE_NUMBER`, `UK_NATIONAL_INSURANCE_NUMBER`, `UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER`, `URL`, `USERNAME`, `US_BANK_ACCOUNT_NUMBER`, `US_BANK_ROUTING_NUMBER`, `US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER`, `US_PASSPORT_NUMBER`, `US_SOCIAL_SECURITY_NUMBER`, `VEHICLE_IDENTIFICATION_NUMBER`, required.
     #[serde(rename = "Type")]
     pub type_: Value<GuardrailPiiEntityType>,
 }
@@ -3596,21 +3878,29 @@ impl Walk for GuardrailPiiEntityType {
 
 /// The `GuardrailRegexConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `GuardrailRegexConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailregexconfig.html).
 ///
 /// [`GuardrailRegexConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailRegexConfig {
-    /// `Action`: required.
+    /// Options for sensitive information action.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailregexconfig.html#cfn-wisdom-aiguardrail-guardrailregexconfig-action)): [`GuardrailSensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, required.
     #[serde(rename = "Action")]
     pub action: Value<GuardrailSensitiveInformationAction>,
-    /// `Description`: optional.
+    /// The regex description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailregexconfig.html#cfn-wisdom-aiguardrail-guardrailregexconfig-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The regex name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailregexconfig.html#cfn-wisdom-aiguardrail-guardrailregexconfig-name)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Pattern`: required.
+    /// The regex pattern.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailregexconfig.html#cfn-wisdom-aiguardrail-guardrailregexconfig-pattern)): string, required. Length: at least 1 characters.
     #[serde(rename = "Pattern")]
     pub pattern: Value<String>,
 }
@@ -3675,21 +3965,29 @@ impl Walk for GuardrailSensitiveInformationAction {
 
 /// The `GuardrailTopicConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `GuardrailTopicConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailtopicconfig.html).
 ///
 /// [`GuardrailTopicConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailTopicConfig {
-    /// `Definition`: required.
+    /// Definition of topic in topic policy
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailtopicconfig.html#cfn-wisdom-aiguardrail-guardrailtopicconfig-definition)): string, required. Length: 1 to 200 characters.
     #[serde(rename = "Definition")]
     pub definition: Value<String>,
-    /// `Examples`: optional.
+    /// List of text examples
+    ///
+    /// `Examples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailtopicconfig.html#cfn-wisdom-aiguardrail-guardrailtopicconfig-examples)): list of (string), optional. Items: at least 0. Each item: Length: 1 to 100 characters.
     #[serde(rename = "Examples", skip_serializing_if = "Option::is_none")]
     pub examples: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// Name of topic in topic policy
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailtopicconfig.html#cfn-wisdom-aiguardrail-guardrailtopicconfig-name)): string, required. Pattern: `^[0-9a-zA-Z-_ !?.]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// Type of topic in a policy
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailtopicconfig.html#cfn-wisdom-aiguardrail-guardrailtopicconfig-type)): [`GuardrailTopicType`], one of `DENY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<GuardrailTopicType>,
 }
@@ -3751,12 +4049,14 @@ impl Walk for GuardrailTopicType {
 
 /// The `GuardrailWordConfig` property type of [`AiGuardrail`].
 ///
-/// AWS reference: [`AWS::Wisdom::AIGuardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-aiguardrail.html).
+/// AWS reference: [`AWS::Wisdom::AIGuardrail` `GuardrailWordConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailwordconfig.html).
 ///
 /// Every property is required: [`GuardrailWordConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailWordConfig {
-    /// `Text`: required.
+    /// The custom word text.
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-aiguardrail-guardrailwordconfig.html#cfn-wisdom-aiguardrail-guardrailwordconfig-text)): string, required. Length: at least 1 characters.
     #[serde(rename = "Text")]
     pub text: Value<String>,
 }
@@ -3780,15 +4080,15 @@ impl Walk for GuardrailWordConfig {
 
 /// The `HierarchicalChunkingConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `HierarchicalChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-hierarchicalchunkingconfiguration.html).
 ///
 /// Every property is required: [`HierarchicalChunkingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HierarchicalChunkingConfiguration {
-    /// `LevelConfigurations`: required.
+    /// `LevelConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-hierarchicalchunkingconfiguration.html#cfn-wisdom-knowledgebase-hierarchicalchunkingconfiguration-levelconfigurations)): list of (object [`HierarchicalChunkingLevelConfiguration`]), required. Items: 2 to 2.
     #[serde(rename = "LevelConfigurations")]
     pub level_configurations: Value<Vec<HierarchicalChunkingLevelConfiguration>>,
-    /// `OverlapTokens`: required.
+    /// `OverlapTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-hierarchicalchunkingconfiguration.html#cfn-wisdom-knowledgebase-hierarchicalchunkingconfiguration-overlaptokens)): number, required. Range: at least 1.
     #[serde(rename = "OverlapTokens")]
     pub overlap_tokens: Value<f64>,
 }
@@ -3820,12 +4120,12 @@ impl Walk for HierarchicalChunkingConfiguration {
 
 /// The `HierarchicalChunkingLevelConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `HierarchicalChunkingLevelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-hierarchicalchunkinglevelconfiguration.html).
 ///
 /// Every property is required: [`HierarchicalChunkingLevelConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HierarchicalChunkingLevelConfiguration {
-    /// `MaxTokens`: required.
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-hierarchicalchunkinglevelconfiguration.html#cfn-wisdom-knowledgebase-hierarchicalchunkinglevelconfiguration-maxtokens)): number, required. Range: 1 to 8192.
     #[serde(rename = "MaxTokens")]
     pub max_tokens: Value<f64>,
 }
@@ -3880,15 +4180,19 @@ impl Walk for KnowledgeBaseType {
 
 /// The `MessageTemplateAttachment` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `MessageTemplateAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattachment.html).
 ///
 /// Every property is required: [`MessageTemplateAttachment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageTemplateAttachment {
-    /// `AttachmentName`: required.
+    /// The name of the attachment file being uploaded. The name should include the file extension.
+    ///
+    /// `AttachmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattachment.html#cfn-wisdom-messagetemplate-messagetemplateattachment-attachmentname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "AttachmentName")]
     pub attachment_name: Value<String>,
-    /// `S3PresignedUrl`: required.
+    /// The S3 Presigned URL for the attachment file. When generating the PreSignedUrl, please ensure that the expires-in time is set to 30 minutes. The URL can be generated through the AWS Console or through the AWS CLI (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html>).
+    ///
+    /// `S3PresignedUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattachment.html#cfn-wisdom-messagetemplate-messagetemplateattachment-s3presignedurl)): string, required. Length: at least 1 characters.
     #[serde(rename = "S3PresignedUrl")]
     pub s3_presigned_url: Value<String>,
 }
@@ -3920,24 +4224,32 @@ impl Walk for MessageTemplateAttachment {
 
 /// The `MessageTemplateAttributes` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `MessageTemplateAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattributes.html).
 ///
 /// Every property is optional: start from [`MessageTemplateAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MessageTemplateAttributes {
-    /// `AgentAttributes`: optional.
+    /// The agent attributes that are used with the message template.
+    ///
+    /// `AgentAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattributes.html#cfn-wisdom-messagetemplate-messagetemplateattributes-agentattributes)): object [`AgentAttributes`], optional.
     #[serde(rename = "AgentAttributes", skip_serializing_if = "Option::is_none")]
     pub agent_attributes: Option<AgentAttributes>,
-    /// `CustomAttributes`: optional.
+    /// The custom attributes that are used with the message template.
+    ///
+    /// `CustomAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattributes.html#cfn-wisdom-messagetemplate-messagetemplateattributes-customattributes)): map from string to (string), optional.
     #[serde(rename = "CustomAttributes", skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `CustomerProfileAttributes`: optional.
+    /// The customer profile attributes that are used with the message template.
+    ///
+    /// `CustomerProfileAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattributes.html#cfn-wisdom-messagetemplate-messagetemplateattributes-customerprofileattributes)): object [`CustomerProfileAttributes`], optional.
     #[serde(
         rename = "CustomerProfileAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_profile_attributes: Option<CustomerProfileAttributes>,
-    /// `SystemAttributes`: optional.
+    /// The system attributes that are used with the message template.
+    ///
+    /// `SystemAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplateattributes.html#cfn-wisdom-messagetemplate-messagetemplateattributes-systemattributes)): object [`SystemAttributes`], optional.
     #[serde(rename = "SystemAttributes", skip_serializing_if = "Option::is_none")]
     pub system_attributes: Option<SystemAttributes>,
 }
@@ -3994,12 +4306,12 @@ impl Walk for MessageTemplateAttributes {
 
 /// The `MessageTemplateBodyContentProvider` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `MessageTemplateBodyContentProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplatebodycontentprovider.html).
 ///
 /// Every property is optional: start from [`MessageTemplateBodyContentProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MessageTemplateBodyContentProvider {
-    /// `Content`: optional.
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-messagetemplatebodycontentprovider.html#cfn-wisdom-messagetemplate-messagetemplatebodycontentprovider-content)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
     pub content: Option<Value<String>>,
 }
@@ -4029,18 +4341,22 @@ impl Walk for MessageTemplateBodyContentProvider {
 
 /// The `Content` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `Content`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-content.html).
 ///
 /// Every property is optional: start from [`MessageTemplateContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MessageTemplateContent {
-    /// `EmailMessageTemplateContent`: optional.
+    /// The content of message template that applies to email channel subtype.
+    ///
+    /// `EmailMessageTemplateContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-content.html#cfn-wisdom-messagetemplate-content-emailmessagetemplatecontent)): object [`EmailMessageTemplateContent`], optional.
     #[serde(
         rename = "EmailMessageTemplateContent",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_message_template_content: Option<EmailMessageTemplateContent>,
-    /// `SmsMessageTemplateContent`: optional.
+    /// The content of message template that applies to SMS channel subtype.
+    ///
+    /// `SmsMessageTemplateContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-content.html#cfn-wisdom-messagetemplate-content-smsmessagetemplatecontent)): object [`SmsMessageTemplateContent`], optional.
     #[serde(
         rename = "SmsMessageTemplateContent",
         skip_serializing_if = "Option::is_none"
@@ -4087,18 +4403,18 @@ impl Walk for MessageTemplateContent {
 
 /// The `ParsingConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `ParsingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-parsingconfiguration.html).
 ///
 /// [`ParsingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParsingConfiguration {
-    /// `BedrockFoundationModelConfiguration`: optional.
+    /// `BedrockFoundationModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-parsingconfiguration.html#cfn-wisdom-knowledgebase-parsingconfiguration-bedrockfoundationmodelconfiguration)): object [`BedrockFoundationModelConfiguration`], optional.
     #[serde(
         rename = "BedrockFoundationModelConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_foundation_model_configuration: Option<BedrockFoundationModelConfiguration>,
-    /// `ParsingStrategy`: required.
+    /// `ParsingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-parsingconfiguration.html#cfn-wisdom-knowledgebase-parsingconfiguration-parsingstrategy)): [`ParsingStrategy`], one of `BEDROCK_FOUNDATION_MODEL`, required.
     #[serde(rename = "ParsingStrategy")]
     pub parsing_strategy: Value<ParsingStrategy>,
 }
@@ -4136,12 +4452,12 @@ impl Walk for ParsingConfiguration {
 
 /// The `ParsingPrompt` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `ParsingPrompt`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-parsingprompt.html).
 ///
 /// Every property is required: [`ParsingPrompt::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParsingPrompt {
-    /// `ParsingPromptText`: required.
+    /// `ParsingPromptText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-parsingprompt.html#cfn-wisdom-knowledgebase-parsingprompt-parsingprompttext)): string, required. Length: 1 to 10000 characters.
     #[serde(rename = "ParsingPromptText")]
     pub parsing_prompt_text: Value<String>,
 }
@@ -4184,12 +4500,14 @@ impl Walk for ParsingStrategy {
 
 /// The `QuickResponseContentProvider` property type of [`QuickResponse`].
 ///
-/// AWS reference: [`AWS::Wisdom::QuickResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html).
+/// AWS reference: [`AWS::Wisdom::QuickResponse` `QuickResponseContentProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-quickresponse-quickresponsecontentprovider.html).
 ///
 /// Every property is optional: start from [`QuickResponseContentProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QuickResponseContentProvider {
-    /// `Content`: optional.
+    /// The content of the quick response.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-quickresponse-quickresponsecontentprovider.html#cfn-wisdom-quickresponse-quickresponsecontentprovider-content)): string, optional. Length: 1 to 4000 characters.
     #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
     pub content: Option<Value<String>>,
 }
@@ -4219,12 +4537,12 @@ impl Walk for QuickResponseContentProvider {
 
 /// The `RenderingConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `RenderingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-renderingconfiguration.html).
 ///
 /// Every property is optional: start from [`RenderingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RenderingConfiguration {
-    /// `TemplateUri`: optional.
+    /// `TemplateUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-renderingconfiguration.html#cfn-wisdom-knowledgebase-renderingconfiguration-templateuri)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "TemplateUri", skip_serializing_if = "Option::is_none")]
     pub template_uri: Option<Value<String>>,
 }
@@ -4254,18 +4572,18 @@ impl Walk for RenderingConfiguration {
 
 /// The `SemanticChunkingConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `SemanticChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-semanticchunkingconfiguration.html).
 ///
 /// Every property is required: [`SemanticChunkingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SemanticChunkingConfiguration {
-    /// `BreakpointPercentileThreshold`: required.
+    /// `BreakpointPercentileThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-semanticchunkingconfiguration.html#cfn-wisdom-knowledgebase-semanticchunkingconfiguration-breakpointpercentilethreshold)): number, required. Range: 50 to 99.
     #[serde(rename = "BreakpointPercentileThreshold")]
     pub breakpoint_percentile_threshold: Value<f64>,
-    /// `BufferSize`: required.
+    /// `BufferSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-semanticchunkingconfiguration.html#cfn-wisdom-knowledgebase-semanticchunkingconfiguration-buffersize)): number, required. Range: 0 to 1.
     #[serde(rename = "BufferSize")]
     pub buffer_size: Value<f64>,
-    /// `MaxTokens`: required.
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-semanticchunkingconfiguration.html#cfn-wisdom-knowledgebase-semanticchunkingconfiguration-maxtokens)): number, required. Range: at least 1.
     #[serde(rename = "MaxTokens")]
     pub max_tokens: Value<f64>,
 }
@@ -4301,12 +4619,12 @@ impl Walk for SemanticChunkingConfiguration {
 
 /// The `ServerSideEncryptionConfiguration` property type of [`Assistant`] and [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::Assistant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html), [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::Assistant` `ServerSideEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-assistant-serversideencryptionconfiguration.html), [`AWS::Wisdom::KnowledgeBase` `ServerSideEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-serversideencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`ServerSideEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerSideEncryptionConfiguration {
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-assistant-serversideencryptionconfiguration.html#cfn-wisdom-assistant-serversideencryptionconfiguration-kmskeyid)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -4336,12 +4654,14 @@ impl Walk for ServerSideEncryptionConfiguration {
 
 /// The `SmsMessageTemplateContent` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `SmsMessageTemplateContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-smsmessagetemplatecontent.html).
 ///
 /// Every property is required: [`SmsMessageTemplateContent::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SmsMessageTemplateContent {
-    /// `Body`: required.
+    /// The body to use in SMS messages.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-smsmessagetemplatecontent.html#cfn-wisdom-messagetemplate-smsmessagetemplatecontent-body)): object [`SmsMessageTemplateContentBody`], required.
     #[serde(rename = "Body")]
     pub body: SmsMessageTemplateContentBody,
 }
@@ -4365,12 +4685,14 @@ impl Walk for SmsMessageTemplateContent {
 
 /// The `SmsMessageTemplateContentBody` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `SmsMessageTemplateContentBody`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-smsmessagetemplatecontentbody.html).
 ///
 /// Every property is optional: start from [`SmsMessageTemplateContentBody::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SmsMessageTemplateContentBody {
-    /// `PlainText`: optional.
+    /// The container of message template body.
+    ///
+    /// `PlainText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-smsmessagetemplatecontentbody.html#cfn-wisdom-messagetemplate-smsmessagetemplatecontentbody-plaintext)): object [`MessageTemplateBodyContentProvider`], optional.
     #[serde(rename = "PlainText", skip_serializing_if = "Option::is_none")]
     pub plain_text: Option<MessageTemplateBodyContentProvider>,
 }
@@ -4400,18 +4722,24 @@ impl Walk for SmsMessageTemplateContentBody {
 
 /// The `SystemAttributes` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `SystemAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-systemattributes.html).
 ///
 /// Every property is optional: start from [`SystemAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SystemAttributes {
-    /// `CustomerEndpoint`: optional.
+    /// The CustomerEndpoint attribute.
+    ///
+    /// `CustomerEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-systemattributes.html#cfn-wisdom-messagetemplate-systemattributes-customerendpoint)): object [`SystemEndpointAttributes`], optional.
     #[serde(rename = "CustomerEndpoint", skip_serializing_if = "Option::is_none")]
     pub customer_endpoint: Option<SystemEndpointAttributes>,
-    /// `Name`: optional.
+    /// The name of the task.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-systemattributes.html#cfn-wisdom-messagetemplate-systemattributes-name)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SystemEndpoint`: optional.
+    /// The SystemEndpoint attribute.
+    ///
+    /// `SystemEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-systemattributes.html#cfn-wisdom-messagetemplate-systemattributes-systemendpoint)): object [`SystemEndpointAttributes`], optional.
     #[serde(rename = "SystemEndpoint", skip_serializing_if = "Option::is_none")]
     pub system_endpoint: Option<SystemEndpointAttributes>,
 }
@@ -4457,12 +4785,14 @@ impl Walk for SystemAttributes {
 
 /// The `SystemEndpointAttributes` property type of [`MessageTemplate`].
 ///
-/// AWS reference: [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html).
+/// AWS reference: [`AWS::Wisdom::MessageTemplate` `SystemEndpointAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-systemendpointattributes.html).
 ///
 /// Every property is optional: start from [`SystemEndpointAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SystemEndpointAttributes {
-    /// `Address`: optional.
+    /// The customer's phone number if used with customerEndpoint, or the number the customer dialed to call your contact center if used with systemEndpoint.
+    ///
+    /// `Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-systemendpointattributes.html#cfn-wisdom-messagetemplate-systemendpointattributes-address)): string, optional. Length: 1 to 32767 characters.
     #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
     pub address: Option<Value<String>>,
 }
@@ -4492,15 +4822,15 @@ impl Walk for SystemEndpointAttributes {
 
 /// The `Tag` property type of [`Assistant`], [`AssistantAssociation`], [`Content`], [`ContentAssociation`], [`KnowledgeBase`], [`MessageTemplate`] and [`QuickResponse`].
 ///
-/// AWS reference: [`AWS::Wisdom::Assistant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistant.html), [`AWS::Wisdom::AssistantAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-assistantassociation.html), [`AWS::Wisdom::Content`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-content.html), [`AWS::Wisdom::ContentAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-contentassociation.html), [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html), [`AWS::Wisdom::MessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-messagetemplate.html), [`AWS::Wisdom::QuickResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-quickresponse.html).
+/// AWS reference: [`AWS::Wisdom::Assistant` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-assistant-tag.html), [`AWS::Wisdom::AssistantAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-assistantassociation-tag.html), [`AWS::Wisdom::Content` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-content-tag.html), [`AWS::Wisdom::ContentAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-contentassociation-tag.html), [`AWS::Wisdom::KnowledgeBase` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-tag.html), [`AWS::Wisdom::MessageTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-messagetemplate-tag.html), [`AWS::Wisdom::QuickResponse` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-quickresponse-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-assistant-tag.html#cfn-wisdom-assistant-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-assistant-tag.html#cfn-wisdom-assistant-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4529,18 +4859,18 @@ impl Walk for Tag {
 
 /// The `VectorIngestionConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Wisdom::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-wisdom-knowledgebase.html).
+/// AWS reference: [`AWS::Wisdom::KnowledgeBase` `VectorIngestionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-vectoringestionconfiguration.html).
 ///
 /// Every property is optional: start from [`VectorIngestionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VectorIngestionConfiguration {
-    /// `ChunkingConfiguration`: optional.
+    /// `ChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-vectoringestionconfiguration.html#cfn-wisdom-knowledgebase-vectoringestionconfiguration-chunkingconfiguration)): object [`ChunkingConfiguration`], optional.
     #[serde(
         rename = "ChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub chunking_configuration: Option<ChunkingConfiguration>,
-    /// `ParsingConfiguration`: optional.
+    /// `ParsingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-wisdom-knowledgebase-vectoringestionconfiguration.html#cfn-wisdom-knowledgebase-vectoringestionconfiguration-parsingconfiguration)): object [`ParsingConfiguration`], optional.
     #[serde(
         rename = "ParsingConfiguration",
         skip_serializing_if = "Option::is_none"

@@ -9,13 +9,15 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WorkSpaces::ConnectionAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-connectionalias.html)).
 ///
+/// Resource Type definition for AWS::WorkSpaces::ConnectionAlias
+///
 /// [`ConnectionAlias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionAlias {
-    /// `ConnectionString`: required, create-only (changing it replaces the resource).
+    /// `ConnectionString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-connectionalias.html#cfn-workspaces-connectionalias-connectionstring)): string, required, create-only (changing it replaces the resource). Pattern: `^[.0-9a-zA-Z\-]{1,255}$`. Length: 1 to 255 characters.
     #[serde(rename = "ConnectionString")]
     pub connection_string: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-connectionalias.html#cfn-workspaces-connectionalias-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -68,94 +70,134 @@ impl ResourceRef<ConnectionAlias> {
 
 /// The properties of an `AWS::WorkSpaces::Directory` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html)).
 ///
+/// Resource Type definition for AWS::WorkSpaces::Directory
+///
 /// Every property is optional: start from [`Directory::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Directory {
-    /// `ActiveDirectoryConfig`: optional, create-only (changing it replaces the resource).
+    /// Information about the Active Directory config.
+    ///
+    /// `ActiveDirectoryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-activedirectoryconfig)): object [`ActiveDirectoryConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ActiveDirectoryConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub active_directory_config: Option<ActiveDirectoryConfig>,
-    /// `CertificateBasedAuthProperties`: optional.
+    /// Describes the properties of the certificate-based authentication you want to use with your WorkSpaces.
+    ///
+    /// `CertificateBasedAuthProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-certificatebasedauthproperties)): object [`CertificateBasedAuthProperties`], optional.
     #[serde(
         rename = "CertificateBasedAuthProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_based_auth_properties: Option<CertificateBasedAuthProperties>,
-    /// `EnableSelfService`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether self-service capabilities are enabled or disabled.
+    ///
+    /// `EnableSelfService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-enableselfservice)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EnableSelfService", skip_serializing_if = "Option::is_none")]
     pub enable_self_service: Option<Value<bool>>,
-    /// `EndpointEncryptionMode`: optional.
+    /// Endpoint encryption mode that allows you to configure the specified directory between Standard TLS and FIPS 140-2 validated mode.
+    ///
+    /// `EndpointEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-endpointencryptionmode)): [`EndpointEncryptionMode`], one of `STANDARD_TLS`, `FIPS_VALIDATED`, optional.
     #[serde(
         rename = "EndpointEncryptionMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_encryption_mode: Option<Value<EndpointEncryptionMode>>,
-    /// `IdcInstanceArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the identity center instance.
+    ///
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-idcinstancearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$`.
     #[serde(rename = "IdcInstanceArn", skip_serializing_if = "Option::is_none")]
     pub idc_instance_arn: Option<Value<String>>,
-    /// `IpGroupIds`: optional.
+    /// The identifiers of the IP access control groups associated with the directory.
+    ///
+    /// `IpGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-ipgroupids)): list of (string), optional. Each item: Pattern: `^wsipg-[0-9a-z]{8,63}$`.
     #[serde(rename = "IpGroupIds", skip_serializing_if = "Option::is_none")]
     pub ip_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `MicrosoftEntraConfig`: optional, create-only (changing it replaces the resource).
+    /// Specifies the configurations of the Microsoft Entra.
+    ///
+    /// `MicrosoftEntraConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-microsoftentraconfig)): object [`MicrosoftEntraConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MicrosoftEntraConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub microsoft_entra_config: Option<MicrosoftEntraConfig>,
-    /// `SamlProperties`: optional.
+    /// Describes the enablement status, user access URL, and relay state parameter name that are used for configuring federation with an SAML 2.0 identity provider.
+    ///
+    /// `SamlProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-samlproperties)): object [`SamlProperties`], optional.
     #[serde(rename = "SamlProperties", skip_serializing_if = "Option::is_none")]
     pub saml_properties: Option<SamlProperties>,
-    /// `SelfservicePermissions`: optional.
+    /// Describes the self-service permissions for a directory.
+    ///
+    /// `SelfservicePermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-selfservicepermissions)): object [`SelfservicePermissions`], optional.
     #[serde(
         rename = "SelfservicePermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub selfservice_permissions: Option<SelfservicePermissions>,
-    /// `StreamingProperties`: optional.
+    /// Describes the streaming properties.
+    ///
+    /// `StreamingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-streamingproperties)): object [`StreamingProperties`], optional.
     #[serde(
         rename = "StreamingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub streaming_properties: Option<StreamingProperties>,
-    /// `SubnetIds`: optional, create-only (changing it replaces the resource).
+    /// The identifiers of the subnets for your virtual private cloud (VPC).
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-subnetids)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 2. Each item: Pattern: `^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))$`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags associated with the directory.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Tenancy`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether your WorkSpace directory is dedicated or shared.
+    ///
+    /// `Tenancy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-tenancy)): [`Tenancy`], one of `DEDICATED`, `SHARED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tenancy", skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<Value<Tenancy>>,
-    /// `UserIdentityType`: optional, create-only (changing it replaces the resource).
+    /// The type of identity management the user is using.
+    ///
+    /// `UserIdentityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-useridentitytype)): [`UserIdentityType`], one of `CUSTOMER_MANAGED`, `AWS_DIRECTORY_SERVICE`, `AWS_IAM_IDENTITY_CENTER`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "UserIdentityType", skip_serializing_if = "Option::is_none")]
     pub user_identity_type: Option<Value<UserIdentityType>>,
-    /// `WorkspaceAccessProperties`: optional.
+    /// The device types and operating systems that can be used to access a WorkSpace.
+    ///
+    /// `WorkspaceAccessProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-workspaceaccessproperties)): object [`WorkspaceAccessProperties`], optional.
     #[serde(
         rename = "WorkspaceAccessProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub workspace_access_properties: Option<WorkspaceAccessProperties>,
-    /// `WorkspaceCreationProperties`: optional.
+    /// The default values that are used to create WorkSpaces.
+    ///
+    /// `WorkspaceCreationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-workspacecreationproperties)): object [`DefaultWorkspaceCreationProperties`], optional.
     #[serde(
         rename = "WorkspaceCreationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub workspace_creation_properties: Option<DefaultWorkspaceCreationProperties>,
-    /// `WorkspaceDirectoryDescription`: optional, create-only (changing it replaces the resource).
+    /// Description of the directory to register.
+    ///
+    /// `WorkspaceDirectoryDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-workspacedirectorydescription)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9_])[\\a-zA-Z0-9_@#%*+=:?./!\s-]{1,255}$`.
     #[serde(
         rename = "WorkspaceDirectoryDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub workspace_directory_description: Option<Value<String>>,
-    /// `WorkspaceDirectoryName`: optional, create-only (changing it replaces the resource).
+    /// The name of the directory to register.
+    ///
+    /// `WorkspaceDirectoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-workspacedirectoryname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.\s-]{1,64}$`.
     #[serde(
         rename = "WorkspaceDirectoryName",
         skip_serializing_if = "Option::is_none"
     )]
     pub workspace_directory_name: Option<Value<String>>,
-    /// `WorkspaceType`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the directory's WorkSpace type is personal or pools.
+    ///
+    /// `WorkspaceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html#cfn-workspaces-directory-workspacetype)): [`WorkspaceType`], one of `PERSONAL`, `POOLS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "WorkspaceType", skip_serializing_if = "Option::is_none")]
     pub workspace_type: Option<Value<WorkspaceType>>,
 }
@@ -420,40 +462,42 @@ impl ResourceRef<Directory> {
 
 /// The properties of an `AWS::WorkSpaces::Workspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html)).
 ///
+/// Resource Type definition for AWS::WorkSpaces::Workspace
+///
 /// [`Workspace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workspace {
-    /// `BundleId`: required.
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-bundleid)): string, required.
     #[serde(rename = "BundleId")]
     pub bundle_id: Value<String>,
-    /// `DirectoryId`: required, create-only (changing it replaces the resource).
+    /// `DirectoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-directoryid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DirectoryId")]
     pub directory_id: Value<String>,
-    /// `RootVolumeEncryptionEnabled`: optional.
+    /// `RootVolumeEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-rootvolumeencryptionenabled)): boolean, optional.
     #[serde(
         rename = "RootVolumeEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub root_volume_encryption_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-username)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
-    /// `UserVolumeEncryptionEnabled`: optional.
+    /// `UserVolumeEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-uservolumeencryptionenabled)): boolean, optional.
     #[serde(
         rename = "UserVolumeEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_volume_encryption_enabled: Option<Value<bool>>,
-    /// `VolumeEncryptionKey`: optional.
+    /// `VolumeEncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-volumeencryptionkey)): string, optional.
     #[serde(
         rename = "VolumeEncryptionKey",
         skip_serializing_if = "Option::is_none"
     )]
     pub volume_encryption_key: Option<Value<String>>,
-    /// `WorkspaceProperties`: optional.
+    /// `WorkspaceProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html#cfn-workspaces-workspace-workspaceproperties)): object [`WorkspaceProperties`], optional.
     #[serde(
         rename = "WorkspaceProperties",
         skip_serializing_if = "Option::is_none"
@@ -555,19 +599,29 @@ impl ResourceRef<Workspace> {
 
 /// The properties of an `AWS::WorkSpaces::WorkspaceIpGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspaceipgroup.html)).
 ///
+/// Resource Type definition for an IP access control group for Amazon WorkSpaces.
+///
 /// [`WorkspaceIpGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceIpGroup {
-    /// `GroupDesc`: optional, create-only (changing it replaces the resource).
+    /// The description of the group.
+    ///
+    /// `GroupDesc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspaceipgroup.html#cfn-workspaces-workspaceipgroup-groupdesc)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "GroupDesc", skip_serializing_if = "Option::is_none")]
     pub group_desc: Option<Value<String>>,
-    /// `GroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the group.
+    ///
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspaceipgroup.html#cfn-workspaces-workspaceipgroup-groupname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "GroupName")]
     pub group_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags for the IP access control group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspaceipgroup.html#cfn-workspaces-workspaceipgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserRules`: optional.
+    /// The rules for the IP access control group.
+    ///
+    /// `UserRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspaceipgroup.html#cfn-workspaces-workspaceipgroup-userrules)): list of (object [`IpRuleItem`]), optional.
     #[serde(rename = "UserRules", skip_serializing_if = "Option::is_none")]
     pub user_rules: Option<Value<Vec<IpRuleItem>>>,
 }
@@ -638,37 +692,39 @@ impl ResourceRef<WorkspaceIpGroup> {
 
 /// The properties of an `AWS::WorkSpaces::WorkspacesPool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html)).
 ///
+/// Resource Type definition for AWS::WorkSpaces::WorkspacesPool
+///
 /// [`WorkspacesPool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspacesPool {
-    /// `ApplicationSettings`: optional.
+    /// `ApplicationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-applicationsettings)): object [`ApplicationSettings`], optional.
     #[serde(
         rename = "ApplicationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_settings: Option<ApplicationSettings>,
-    /// `BundleId`: required.
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-bundleid)): string, required. Pattern: `^wsb-[0-9a-z]{8,63}$`.
     #[serde(rename = "BundleId")]
     pub bundle_id: Value<String>,
-    /// `Capacity`: required.
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-capacity)): object [`Capacity`], required.
     #[serde(rename = "Capacity")]
     pub capacity: Capacity,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-description)): string, optional. Pattern: `^[a-zA-Z0-9_./() -]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DirectoryId`: required.
+    /// `DirectoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-directoryid)): string, required. Pattern: `^wsd-[0-9a-z]{8,63}$`. Length: 10 to 65 characters.
     #[serde(rename = "DirectoryId")]
     pub directory_id: Value<String>,
-    /// `PoolName`: required, create-only (changing it replaces the resource).
+    /// `PoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-poolname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`.
     #[serde(rename = "PoolName")]
     pub pool_name: Value<String>,
-    /// `RunningMode`: optional.
+    /// `RunningMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-runningmode)): [`RunningMode`], one of `ALWAYS_ON`, `AUTO_STOP`, optional.
     #[serde(rename = "RunningMode", skip_serializing_if = "Option::is_none")]
     pub running_mode: Option<Value<RunningMode>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeoutSettings`: optional.
+    /// `TimeoutSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html#cfn-workspaces-workspacespool-timeoutsettings)): object [`TimeoutSettings`], optional.
     #[serde(rename = "TimeoutSettings", skip_serializing_if = "Option::is_none")]
     pub timeout_settings: Option<TimeoutSettings>,
 }
@@ -776,15 +832,19 @@ impl ResourceRef<WorkspacesPool> {
 
 /// The `AccessEndpoint` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `AccessEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-accessendpoint.html).
 ///
 /// Every property is optional: start from [`AccessEndpoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessEndpoint {
-    /// `AccessEndpointType`: optional.
+    /// Indicates the type of access endpoint.
+    ///
+    /// `AccessEndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-accessendpoint.html#cfn-workspaces-directory-accessendpoint-accessendpointtype)): [`AccessEndpointType`], one of `STREAMING_WSP`, optional.
     #[serde(rename = "AccessEndpointType", skip_serializing_if = "Option::is_none")]
     pub access_endpoint_type: Option<Value<AccessEndpointType>>,
-    /// `VpcEndpointId`: optional.
+    /// Indicates the VPC endpoint to use for access.
+    ///
+    /// `VpcEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-accessendpoint.html#cfn-workspaces-directory-accessendpoint-vpcendpointid)): string, optional. Pattern: `^[a-zA-Z0-9\_\-]{1,1000}$`.
     #[serde(rename = "VpcEndpointId", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<Value<String>>,
 }
@@ -822,15 +882,19 @@ impl Walk for AccessEndpoint {
 
 /// The `AccessEndpointConfig` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `AccessEndpointConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-accessendpointconfig.html).
 ///
 /// [`AccessEndpointConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessEndpointConfig {
-    /// `AccessEndpoints`: required.
+    /// Indicates a list of access endpoints associated with this directory.
+    ///
+    /// `AccessEndpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-accessendpointconfig.html#cfn-workspaces-directory-accessendpointconfig-accessendpoints)): list of (object [`AccessEndpoint`]), required.
     #[serde(rename = "AccessEndpoints")]
     pub access_endpoints: Value<Vec<AccessEndpoint>>,
-    /// `InternetFallbackProtocols`: optional.
+    /// Indicates a list of protocols that fallback to using the public Internet when streaming over a VPC endpoint is not available.
+    ///
+    /// `InternetFallbackProtocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-accessendpointconfig.html#cfn-workspaces-directory-accessendpointconfig-internetfallbackprotocols)): list of ([`InternetFallbackProtocols`], one of `PCOIP`), optional.
     #[serde(
         rename = "InternetFallbackProtocols",
         skip_serializing_if = "Option::is_none"
@@ -914,15 +978,19 @@ impl Walk for Action {
 
 /// The `ActiveDirectoryConfig` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `ActiveDirectoryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-activedirectoryconfig.html).
 ///
 /// Every property is required: [`ActiveDirectoryConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActiveDirectoryConfig {
-    /// `DomainName`: required.
+    /// The name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-activedirectoryconfig.html#cfn-workspaces-directory-activedirectoryconfig-domainname)): string, required. Pattern: `^([a-zA-Z0-9]+[.-])+([a-zA-Z0-9])+$`.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `ServiceAccountSecretArn`: required.
+    /// Indicates the secret ARN on the service account.
+    ///
+    /// `ServiceAccountSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-activedirectoryconfig.html#cfn-workspaces-directory-activedirectoryconfig-serviceaccountsecretarn)): string, required. Pattern: `^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$`.
     #[serde(rename = "ServiceAccountSecretArn")]
     pub service_account_secret_arn: Value<String>,
 }
@@ -954,15 +1022,15 @@ impl Walk for ActiveDirectoryConfig {
 
 /// The `ApplicationSettings` property type of [`WorkspacesPool`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::WorkspacesPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html).
+/// AWS reference: [`AWS::WorkSpaces::WorkspacesPool` `ApplicationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-applicationsettings.html).
 ///
 /// [`ApplicationSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationSettings {
-    /// `SettingsGroup`: optional.
+    /// `SettingsGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-applicationsettings.html#cfn-workspaces-workspacespool-applicationsettings-settingsgroup)): string, optional. Pattern: `^[A-Za-z0-9_./()!*'-]+$`. Length: 0 to 100 characters.
     #[serde(rename = "SettingsGroup", skip_serializing_if = "Option::is_none")]
     pub settings_group: Option<Value<String>>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-applicationsettings.html#cfn-workspaces-workspacespool-applicationsettings-status)): [`ApplicationSettingsStatus`], one of `DISABLED`, `ENABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<ApplicationSettingsStatus>,
 }
@@ -1017,12 +1085,12 @@ impl Walk for ApplicationSettingsStatus {
 
 /// The `Capacity` property type of [`WorkspacesPool`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::WorkspacesPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html).
+/// AWS reference: [`AWS::WorkSpaces::WorkspacesPool` `Capacity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-capacity.html).
 ///
 /// Every property is required: [`Capacity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Capacity {
-    /// `DesiredUserSessions`: required.
+    /// `DesiredUserSessions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-capacity.html#cfn-workspaces-workspacespool-capacity-desiredusersessions)): integer, required. Range: at least 0.
     #[serde(rename = "DesiredUserSessions")]
     pub desired_user_sessions: Value<i64>,
 }
@@ -1048,18 +1116,22 @@ impl Walk for Capacity {
 
 /// The `CertificateBasedAuthProperties` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `CertificateBasedAuthProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-certificatebasedauthproperties.html).
 ///
 /// Every property is optional: start from [`CertificateBasedAuthProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CertificateBasedAuthProperties {
-    /// `CertificateAuthorityArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon Web Services Certificate Manager Private CA resource.
+    ///
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-certificatebasedauthproperties.html#cfn-workspaces-directory-certificatebasedauthproperties-certificateauthorityarn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(/[\w+=,.@-]+)*$`. Length: 5 to 200 characters.
     #[serde(
         rename = "CertificateAuthorityArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_authority_arn: Option<Value<String>>,
-    /// `Status`: optional.
+    /// The status of the certificate-based authentication properties.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-certificatebasedauthproperties.html#cfn-workspaces-directory-certificatebasedauthproperties-status)): [`CertificateBasedAuthPropertiesStatus`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<CertificateBasedAuthPropertiesStatus>>,
 }
@@ -1154,36 +1226,48 @@ impl Walk for ConnectorType {
 
 /// The `DefaultWorkspaceCreationProperties` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `DefaultWorkspaceCreationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-defaultworkspacecreationproperties.html).
 ///
 /// Every property is optional: start from [`DefaultWorkspaceCreationProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefaultWorkspaceCreationProperties {
-    /// `CustomSecurityGroupId`: optional.
+    /// The identifier of the default security group to apply to WorkSpaces when they are created.
+    ///
+    /// `CustomSecurityGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-defaultworkspacecreationproperties.html#cfn-workspaces-directory-defaultworkspacecreationproperties-customsecuritygroupid)): string, optional. Pattern: `^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$`. Length: 11 to 20 characters.
     #[serde(
         rename = "CustomSecurityGroupId",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_security_group_id: Option<Value<String>>,
-    /// `DefaultOu`: optional.
+    /// The organizational unit (OU) in the directory for the WorkSpace machine accounts.
+    ///
+    /// `DefaultOu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-defaultworkspacecreationproperties.html#cfn-workspaces-directory-defaultworkspacecreationproperties-defaultou)): string, optional.
     #[serde(rename = "DefaultOu", skip_serializing_if = "Option::is_none")]
     pub default_ou: Option<Value<String>>,
-    /// `EnableInternetAccess`: optional.
+    /// Specifies whether to automatically assign an Elastic public IP address to WorkSpaces in this directory by default.
+    ///
+    /// `EnableInternetAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-defaultworkspacecreationproperties.html#cfn-workspaces-directory-defaultworkspacecreationproperties-enableinternetaccess)): boolean, optional.
     #[serde(
         rename = "EnableInternetAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_internet_access: Option<Value<bool>>,
-    /// `EnableMaintenanceMode`: optional.
+    /// Specifies whether maintenance mode is enabled for WorkSpaces.
+    ///
+    /// `EnableMaintenanceMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-defaultworkspacecreationproperties.html#cfn-workspaces-directory-defaultworkspacecreationproperties-enablemaintenancemode)): boolean, optional.
     #[serde(
         rename = "EnableMaintenanceMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_maintenance_mode: Option<Value<bool>>,
-    /// `InstanceIamRoleArn`: optional.
+    /// Indicates the IAM role ARN of the instance.
+    ///
+    /// `InstanceIamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-defaultworkspacecreationproperties.html#cfn-workspaces-directory-defaultworkspacecreationproperties-instanceiamrolearn)): string, optional. Pattern: `^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$`.
     #[serde(rename = "InstanceIamRoleArn", skip_serializing_if = "Option::is_none")]
     pub instance_iam_role_arn: Option<Value<String>>,
-    /// `UserEnabledAsLocalAdministrator`: optional.
+    /// Specifies whether WorkSpace users are local administrators on their WorkSpaces.
+    ///
+    /// `UserEnabledAsLocalAdministrator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-defaultworkspacecreationproperties.html#cfn-workspaces-directory-defaultworkspacecreationproperties-userenabledaslocaladministrator)): boolean, optional.
     #[serde(
         rename = "UserEnabledAsLocalAdministrator",
         skip_serializing_if = "Option::is_none"
@@ -1456,15 +1540,19 @@ impl Walk for EndpointEncryptionMode {
 
 /// The `GlobalAcceleratorForDirectory` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `GlobalAcceleratorForDirectory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-globalacceleratorfordirectory.html).
 ///
 /// [`GlobalAcceleratorForDirectory::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalAcceleratorForDirectory {
-    /// `Mode`: required.
+    /// Indicates if Global Accelerator for directory is enabled or disabled.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-globalacceleratorfordirectory.html#cfn-workspaces-directory-globalacceleratorfordirectory-mode)): [`Mode`], one of `ENABLED_AUTO`, `DISABLED`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
-    /// `PreferredProtocol`: optional.
+    /// Indicates the preferred protocol for Global Accelerator.
+    ///
+    /// `PreferredProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-globalacceleratorfordirectory.html#cfn-workspaces-directory-globalacceleratorfordirectory-preferredprotocol)): [`PreferredProtocol`], one of `TCP`, `NONE`, optional.
     #[serde(rename = "PreferredProtocol", skip_serializing_if = "Option::is_none")]
     pub preferred_protocol: Option<Value<PreferredProtocol>>,
 }
@@ -1536,15 +1624,19 @@ impl Walk for InternetFallbackProtocols {
 
 /// The `IpRuleItem` property type of [`WorkspaceIpGroup`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::WorkspaceIpGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspaceipgroup.html).
+/// AWS reference: [`AWS::WorkSpaces::WorkspaceIpGroup` `IpRuleItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspaceipgroup-ipruleitem.html).
 ///
 /// [`IpRuleItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpRuleItem {
-    /// `IpRule`: required.
+    /// The IP address range, in CIDR notation.
+    ///
+    /// `IpRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspaceipgroup-ipruleitem.html#cfn-workspaces-workspaceipgroup-ipruleitem-iprule)): string, required.
     #[serde(rename = "IpRule")]
     pub ip_rule: Value<String>,
-    /// `RuleDesc`: optional.
+    /// The description of the rule.
+    ///
+    /// `RuleDesc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspaceipgroup-ipruleitem.html#cfn-workspaces-workspaceipgroup-ipruleitem-ruledesc)): string, optional.
     #[serde(rename = "RuleDesc", skip_serializing_if = "Option::is_none")]
     pub rule_desc: Option<Value<String>>,
 }
@@ -1579,18 +1671,22 @@ impl Walk for IpRuleItem {
 
 /// The `MicrosoftEntraConfig` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `MicrosoftEntraConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-microsoftentraconfig.html).
 ///
 /// Every property is optional: start from [`MicrosoftEntraConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MicrosoftEntraConfig {
-    /// `ApplicationConfigSecretArn`: optional.
+    /// The Amazon Resource Name (ARN) of the application config.
+    ///
+    /// `ApplicationConfigSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-microsoftentraconfig.html#cfn-workspaces-directory-microsoftentraconfig-applicationconfigsecretarn)): string, optional. Pattern: `^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$`.
     #[serde(
         rename = "ApplicationConfigSecretArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_config_secret_arn: Option<Value<String>>,
-    /// `TenantId`: optional.
+    /// The identifier of the tenant.
+    ///
+    /// `TenantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-microsoftentraconfig.html#cfn-workspaces-directory-microsoftentraconfig-tenantid)): string, optional. Pattern: `^[a-zA-Z0-9-]{1,100}$`.
     #[serde(rename = "TenantId", skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<Value<String>>,
 }
@@ -1748,21 +1844,27 @@ impl Walk for RunningMode {
 
 /// The `SamlProperties` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `SamlProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-samlproperties.html).
 ///
 /// Every property is optional: start from [`SamlProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SamlProperties {
-    /// `RelayStateParameterName`: optional.
+    /// The relay state parameter name supported by the SAML 2.0 identity provider (IdP).
+    ///
+    /// `RelayStateParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-samlproperties.html#cfn-workspaces-directory-samlproperties-relaystateparametername)): string, optional. Length: at least 1 characters.
     #[serde(
         rename = "RelayStateParameterName",
         skip_serializing_if = "Option::is_none"
     )]
     pub relay_state_parameter_name: Option<Value<String>>,
-    /// `Status`: optional.
+    /// Indicates the status of SAML 2.0 authentication.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-samlproperties.html#cfn-workspaces-directory-samlproperties-status)): [`SamlPropertiesStatus`], one of `DISABLED`, `ENABLED`, `ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<SamlPropertiesStatus>>,
-    /// `UserAccessUrl`: optional.
+    /// The SAML 2.0 identity provider (IdP) user access URL.
+    ///
+    /// `UserAccessUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-samlproperties.html#cfn-workspaces-directory-samlproperties-useraccessurl)): string, optional. Pattern: `^(http|https)\://\S+$`. Length: 8 to 200 characters.
     #[serde(rename = "UserAccessUrl", skip_serializing_if = "Option::is_none")]
     pub user_access_url: Option<Value<String>>,
 }
@@ -1831,24 +1933,34 @@ impl Walk for SamlPropertiesStatus {
 
 /// The `SelfservicePermissions` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `SelfservicePermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-selfservicepermissions.html).
 ///
 /// Every property is optional: start from [`SelfservicePermissions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelfservicePermissions {
-    /// `ChangeComputeType`: optional.
+    /// Specifies whether users can change the compute type (bundle) for their WorkSpace.
+    ///
+    /// `ChangeComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-selfservicepermissions.html#cfn-workspaces-directory-selfservicepermissions-changecomputetype)): [`ChangeComputeType`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "ChangeComputeType", skip_serializing_if = "Option::is_none")]
     pub change_compute_type: Option<Value<ChangeComputeType>>,
-    /// `IncreaseVolumeSize`: optional.
+    /// Specifies whether users can increase the volume size of the drives on their WorkSpace.
+    ///
+    /// `IncreaseVolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-selfservicepermissions.html#cfn-workspaces-directory-selfservicepermissions-increasevolumesize)): [`IncreaseVolumeSize`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "IncreaseVolumeSize", skip_serializing_if = "Option::is_none")]
     pub increase_volume_size: Option<Value<IncreaseVolumeSize>>,
-    /// `RebuildWorkspace`: optional.
+    /// Specifies whether users can rebuild the operating system of a WorkSpace to its original state.
+    ///
+    /// `RebuildWorkspace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-selfservicepermissions.html#cfn-workspaces-directory-selfservicepermissions-rebuildworkspace)): [`RebuildWorkspace`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "RebuildWorkspace", skip_serializing_if = "Option::is_none")]
     pub rebuild_workspace: Option<Value<RebuildWorkspace>>,
-    /// `RestartWorkspace`: optional.
+    /// Specifies whether users can restart their WorkSpace.
+    ///
+    /// `RestartWorkspace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-selfservicepermissions.html#cfn-workspaces-directory-selfservicepermissions-restartworkspace)): [`RestartWorkspace`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "RestartWorkspace", skip_serializing_if = "Option::is_none")]
     pub restart_workspace: Option<Value<RestartWorkspace>>,
-    /// `SwitchRunningMode`: optional.
+    /// Specifies whether users can switch the running mode of their WorkSpace.
+    ///
+    /// `SwitchRunningMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-selfservicepermissions.html#cfn-workspaces-directory-selfservicepermissions-switchrunningmode)): [`SwitchRunningMode`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "SwitchRunningMode", skip_serializing_if = "Option::is_none")]
     pub switch_running_mode: Option<Value<SwitchRunningMode>>,
 }
@@ -1910,15 +2022,19 @@ impl Walk for SelfservicePermissions {
 
 /// The `StorageConnector` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `StorageConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-storageconnector.html).
 ///
 /// Every property is required: [`StorageConnector::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageConnector {
-    /// `ConnectorType`: required.
+    /// The type of connector used to save user files.
+    ///
+    /// `ConnectorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-storageconnector.html#cfn-workspaces-directory-storageconnector-connectortype)): [`ConnectorType`], one of `HOME_FOLDER`, required.
     #[serde(rename = "ConnectorType")]
     pub connector_type: Value<ConnectorType>,
-    /// `Status`: required.
+    /// Indicates if the storage connector is enabled or disabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-storageconnector.html#cfn-workspaces-directory-storageconnector-status)): [`StorageConnectorStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<StorageConnectorStatus>,
 }
@@ -1990,25 +2106,33 @@ impl Walk for StreamingExperiencePreferredProtocol {
 
 /// The `StreamingProperties` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `StreamingProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-streamingproperties.html).
 ///
 /// Every property is optional: start from [`StreamingProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamingProperties {
-    /// `GlobalAccelerator`: optional.
+    /// Describes the Global Accelerator for directory.
+    ///
+    /// `GlobalAccelerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-streamingproperties.html#cfn-workspaces-directory-streamingproperties-globalaccelerator)): object [`GlobalAcceleratorForDirectory`], optional.
     #[serde(rename = "GlobalAccelerator", skip_serializing_if = "Option::is_none")]
     pub global_accelerator: Option<GlobalAcceleratorForDirectory>,
-    /// `StorageConnectors`: optional.
+    /// Indicates the storage connector used.
+    ///
+    /// `StorageConnectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-streamingproperties.html#cfn-workspaces-directory-streamingproperties-storageconnectors)): list of (object [`StorageConnector`]), optional. Items: at least 1.
     #[serde(rename = "StorageConnectors", skip_serializing_if = "Option::is_none")]
     pub storage_connectors: Option<Value<Vec<StorageConnector>>>,
-    /// `StreamingExperiencePreferredProtocol`: optional.
+    /// Indicates the type of preferred protocol for the streaming experience.
+    ///
+    /// `StreamingExperiencePreferredProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-streamingproperties.html#cfn-workspaces-directory-streamingproperties-streamingexperiencepreferredprotocol)): [`StreamingExperiencePreferredProtocol`], one of `TCP`, `UDP`, optional.
     #[serde(
         rename = "StreamingExperiencePreferredProtocol",
         skip_serializing_if = "Option::is_none"
     )]
     pub streaming_experience_preferred_protocol:
         Option<Value<StreamingExperiencePreferredProtocol>>,
-    /// `UserSettings`: optional.
+    /// Indicates the permission settings associated with the user.
+    ///
+    /// `UserSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-streamingproperties.html#cfn-workspaces-directory-streamingproperties-usersettings)): list of (object [`UserSetting`]), optional. Items: at least 1.
     #[serde(rename = "UserSettings", skip_serializing_if = "Option::is_none")]
     pub user_settings: Option<Value<Vec<UserSetting>>>,
 }
@@ -2085,15 +2209,15 @@ impl Walk for SwitchRunningMode {
 
 /// The `Tag` property type of [`ConnectionAlias`], [`Directory`], [`Workspace`], [`WorkspaceIpGroup`] and [`WorkspacesPool`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::ConnectionAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-connectionalias.html), [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html), [`AWS::WorkSpaces::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html), [`AWS::WorkSpaces::WorkspaceIpGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspaceipgroup.html), [`AWS::WorkSpaces::WorkspacesPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html).
+/// AWS reference: [`AWS::WorkSpaces::ConnectionAlias` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-connectionalias-tag.html), [`AWS::WorkSpaces::Directory` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-tag.html), [`AWS::WorkSpaces::Workspace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspace-tag.html), [`AWS::WorkSpaces::WorkspaceIpGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspaceipgroup-tag.html), [`AWS::WorkSpaces::WorkspacesPool` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-connectionalias-tag.html#cfn-workspaces-connectionalias-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-connectionalias-tag.html#cfn-workspaces-connectionalias-tag-value)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2142,24 +2266,24 @@ impl Walk for Tenancy {
 
 /// The `TimeoutSettings` property type of [`WorkspacesPool`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::WorkspacesPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspacespool.html).
+/// AWS reference: [`AWS::WorkSpaces::WorkspacesPool` `TimeoutSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-timeoutsettings.html).
 ///
 /// Every property is optional: start from [`TimeoutSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeoutSettings {
-    /// `DisconnectTimeoutInSeconds`: optional.
+    /// `DisconnectTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-timeoutsettings.html#cfn-workspaces-workspacespool-timeoutsettings-disconnecttimeoutinseconds)): integer, optional. Range: 60 to 36000.
     #[serde(
         rename = "DisconnectTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_seconds: Option<Value<i64>>,
-    /// `IdleDisconnectTimeoutInSeconds`: optional.
+    /// `IdleDisconnectTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-timeoutsettings.html#cfn-workspaces-workspacespool-timeoutsettings-idledisconnecttimeoutinseconds)): integer, optional. Range: 0 to 36000.
     #[serde(
         rename = "IdleDisconnectTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_seconds: Option<Value<i64>>,
-    /// `MaxUserDurationInSeconds`: optional.
+    /// `MaxUserDurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspacespool-timeoutsettings.html#cfn-workspaces-workspacespool-timeoutsettings-maxuserdurationinseconds)): integer, optional. Range: 600 to 432000.
     #[serde(
         rename = "MaxUserDurationInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -2231,18 +2355,24 @@ impl Walk for UserIdentityType {
 
 /// The `UserSetting` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `UserSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-usersetting.html).
 ///
 /// [`UserSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserSetting {
-    /// `Action`: required.
+    /// Indicates the type of action.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-usersetting.html#cfn-workspaces-directory-usersetting-action)): [`Action`], one of `CLIPBOARD_COPY_FROM_LOCAL_DEVICE`, `CLIPBOARD_COPY_TO_LOCAL_DEVICE`, `PRINTING_TO_LOCAL_DEVICE`, `SMART_CARD`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `MaximumLength`: optional.
+    /// Indicates the maximum character length for the specified user setting.
+    ///
+    /// `MaximumLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-usersetting.html#cfn-workspaces-directory-usersetting-maximumlength)): integer, optional. Range: at least 0.
     #[serde(rename = "MaximumLength", skip_serializing_if = "Option::is_none")]
     pub maximum_length: Option<Value<i64>>,
-    /// `Permission`: required.
+    /// Indicates if the setting is enabled or disabled.
+    ///
+    /// `Permission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-usersetting.html#cfn-workspaces-directory-usersetting-permission)): [`Permission`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Permission")]
     pub permission: Value<Permission>,
 }
@@ -2280,45 +2410,65 @@ impl Walk for UserSetting {
 
 /// The `WorkspaceAccessProperties` property type of [`Directory`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Directory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-directory.html).
+/// AWS reference: [`AWS::WorkSpaces::Directory` `WorkspaceAccessProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html).
 ///
 /// Every property is optional: start from [`WorkspaceAccessProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceAccessProperties {
-    /// `AccessEndpointConfig`: optional.
+    /// Describes the access endpoint configuration for a WorkSpace.
+    ///
+    /// `AccessEndpointConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-accessendpointconfig)): object [`AccessEndpointConfig`], optional.
     #[serde(
         rename = "AccessEndpointConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_endpoint_config: Option<AccessEndpointConfig>,
-    /// `DeviceTypeAndroid`: optional.
+    /// Indicates whether users can use Android and Android-compatible Chrome OS devices to access their WorkSpaces.
+    ///
+    /// `DeviceTypeAndroid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypeandroid)): [`DeviceTypeAndroid`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DeviceTypeAndroid", skip_serializing_if = "Option::is_none")]
     pub device_type_android: Option<Value<DeviceTypeAndroid>>,
-    /// `DeviceTypeChromeOs`: optional.
+    /// Indicates whether users can use Chromebooks to access their WorkSpaces.
+    ///
+    /// `DeviceTypeChromeOs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypechromeos)): [`DeviceTypeChromeOs`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DeviceTypeChromeOs", skip_serializing_if = "Option::is_none")]
     pub device_type_chrome_os: Option<Value<DeviceTypeChromeOs>>,
-    /// `DeviceTypeIos`: optional.
+    /// Indicates whether users can use iOS devices to access their WorkSpaces.
+    ///
+    /// `DeviceTypeIos` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypeios)): [`DeviceTypeIos`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DeviceTypeIos", skip_serializing_if = "Option::is_none")]
     pub device_type_ios: Option<Value<DeviceTypeIos>>,
-    /// `DeviceTypeLinux`: optional.
+    /// Indicates whether users can use Linux clients to access their WorkSpaces.
+    ///
+    /// `DeviceTypeLinux` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypelinux)): [`DeviceTypeLinux`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DeviceTypeLinux", skip_serializing_if = "Option::is_none")]
     pub device_type_linux: Option<Value<DeviceTypeLinux>>,
-    /// `DeviceTypeOsx`: optional.
+    /// Indicates whether users can use macOS clients to access their WorkSpaces.
+    ///
+    /// `DeviceTypeOsx` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypeosx)): [`DeviceTypeOsx`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DeviceTypeOsx", skip_serializing_if = "Option::is_none")]
     pub device_type_osx: Option<Value<DeviceTypeOsx>>,
-    /// `DeviceTypeWeb`: optional.
+    /// Indicates whether users can access their WorkSpaces through a web browser.
+    ///
+    /// `DeviceTypeWeb` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypeweb)): [`DeviceTypeWeb`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DeviceTypeWeb", skip_serializing_if = "Option::is_none")]
     pub device_type_web: Option<Value<DeviceTypeWeb>>,
-    /// `DeviceTypeWindows`: optional.
+    /// Indicates whether users can use Windows clients to access their WorkSpaces.
+    ///
+    /// `DeviceTypeWindows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypewindows)): [`DeviceTypeWindows`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DeviceTypeWindows", skip_serializing_if = "Option::is_none")]
     pub device_type_windows: Option<Value<DeviceTypeWindows>>,
-    /// `DeviceTypeWorkSpacesThinClient`: optional.
+    /// Indicates whether users can access their WorkSpaces through a WorkSpaces Thin Client.
+    ///
+    /// `DeviceTypeWorkSpacesThinClient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypeworkspacesthinclient)): [`DeviceTypeWorkSpacesThinClient`], one of `ALLOW`, `DENY`, optional.
     #[serde(
         rename = "DeviceTypeWorkSpacesThinClient",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_type_work_spaces_thin_client: Option<Value<DeviceTypeWorkSpacesThinClient>>,
-    /// `DeviceTypeZeroClient`: optional.
+    /// Indicates whether users can use zero client devices to access their WorkSpaces.
+    ///
+    /// `DeviceTypeZeroClient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-directory-workspaceaccessproperties.html#cfn-workspaces-directory-workspaceaccessproperties-devicetypezeroclient)): [`DeviceTypeZeroClient`], one of `ALLOW`, `DENY`, optional.
     #[serde(
         rename = "DeviceTypeZeroClient",
         skip_serializing_if = "Option::is_none"
@@ -2429,27 +2579,27 @@ impl Walk for WorkspaceAccessProperties {
 
 /// The `WorkspaceProperties` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::WorkSpaces::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspaces-workspace.html).
+/// AWS reference: [`AWS::WorkSpaces::Workspace` `WorkspaceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspace-workspaceproperties.html).
 ///
 /// Every property is optional: start from [`WorkspaceProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceProperties {
-    /// `ComputeTypeName`: optional.
+    /// `ComputeTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspace-workspaceproperties.html#cfn-workspaces-workspace-workspaceproperties-computetypename)): string, optional.
     #[serde(rename = "ComputeTypeName", skip_serializing_if = "Option::is_none")]
     pub compute_type_name: Option<Value<String>>,
-    /// `RootVolumeSizeGib`: optional.
+    /// `RootVolumeSizeGib` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspace-workspaceproperties.html#cfn-workspaces-workspace-workspaceproperties-rootvolumesizegib)): integer, optional.
     #[serde(rename = "RootVolumeSizeGib", skip_serializing_if = "Option::is_none")]
     pub root_volume_size_gib: Option<Value<i64>>,
-    /// `RunningMode`: optional.
+    /// `RunningMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspace-workspaceproperties.html#cfn-workspaces-workspace-workspaceproperties-runningmode)): string, optional.
     #[serde(rename = "RunningMode", skip_serializing_if = "Option::is_none")]
     pub running_mode: Option<Value<String>>,
-    /// `RunningModeAutoStopTimeoutInMinutes`: optional.
+    /// `RunningModeAutoStopTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspace-workspaceproperties.html#cfn-workspaces-workspace-workspaceproperties-runningmodeautostoptimeoutinminutes)): integer, optional.
     #[serde(
         rename = "RunningModeAutoStopTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub running_mode_auto_stop_timeout_in_minutes: Option<Value<i64>>,
-    /// `UserVolumeSizeGib`: optional.
+    /// `UserVolumeSizeGib` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspaces-workspace-workspaceproperties.html#cfn-workspaces-workspace-workspaceproperties-uservolumesizegib)): integer, optional.
     #[serde(rename = "UserVolumeSizeGib", skip_serializing_if = "Option::is_none")]
     pub user_volume_size_gib: Option<Value<i64>>,
 }

@@ -9,34 +9,54 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WorkspacesInstances::Volume` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html)).
 ///
+/// Resource Type definition for AWS::WorkspacesInstances::Volume - Manages WorkSpaces Volume resources
+///
 /// [`Volume::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Volume {
-    /// `AvailabilityZone`: required, create-only (changing it replaces the resource).
+    /// The Availability Zone in which to create the volume
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-availabilityzone)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z]{2}-[a-z]+-\d[a-z](-[a-z0-9]+)?$`. Length: 0 to 64 characters.
     #[serde(rename = "AvailabilityZone")]
     pub availability_zone: Value<String>,
-    /// `Encrypted`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the volume should be encrypted
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-encrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `Iops`: optional, create-only (changing it replaces the resource).
+    /// The number of I/O operations per second (IOPS)
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-iops)): integer, optional, create-only (changing it replaces the resource). Range: at least 0.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the AWS Key Management Service (AWS KMS) customer master key (CMK) to use for Amazon EBS encryption
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 0 to 128 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SizeInGB`: optional, create-only (changing it replaces the resource).
+    /// The size of the volume, in GiBs
+    ///
+    /// `SizeInGB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-sizeingb)): integer, optional, create-only (changing it replaces the resource). Range: 0 to 16384.
     #[serde(rename = "SizeInGB", skip_serializing_if = "Option::is_none")]
     pub size_in_gb: Option<Value<i64>>,
-    /// `SnapshotId`: optional, create-only (changing it replaces the resource).
+    /// The snapshot from which to create the volume
+    ///
+    /// `SnapshotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-snapshotid)): string, optional, create-only (changing it replaces the resource). Pattern: `^snap-[0-9a-zA-Z]{1,63}$`.
     #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Value<String>>,
-    /// `TagSpecifications`: optional, create-only (changing it replaces the resource).
+    /// The tags passed to EBS volume
+    ///
+    /// `TagSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-tagspecifications)): list of (object [`VolumeTagSpecification`]), optional, create-only (changing it replaces the resource). Items: at most 30.
     #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
     pub tag_specifications: Option<Value<Vec<VolumeTagSpecification>>>,
-    /// `Throughput`: optional, create-only (changing it replaces the resource).
+    /// The throughput to provision for a volume, with a maximum of 1,000 MiB/s
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-throughput)): integer, optional, create-only (changing it replaces the resource). Range: at least 0.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeType`: optional, create-only (changing it replaces the resource).
+    /// The volume type
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html#cfn-workspacesinstances-volume-volumetype)): [`VolumeType`], one of `standard`, `io1`, `io2`, `gp2`, `sc1`, `st1`, `gp3`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -160,19 +180,29 @@ impl ResourceRef<Volume> {
 
 /// The properties of an `AWS::WorkspacesInstances::VolumeAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volumeassociation.html)).
 ///
+/// Resource Type definition for AWS::WorkspacesInstances::VolumeAssociation
+///
 /// [`VolumeAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeAssociation {
-    /// `Device`: required, create-only (changing it replaces the resource).
+    /// The device name for the volume attachment
+    ///
+    /// `Device` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volumeassociation.html#cfn-workspacesinstances-volumeassociation-device)): string, required, create-only (changing it replaces the resource). Length: at most 32 characters.
     #[serde(rename = "Device")]
     pub device: Value<String>,
-    /// `DisassociateMode`: optional.
+    /// Mode to use when disassociating the volume
+    ///
+    /// `DisassociateMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volumeassociation.html#cfn-workspacesinstances-volumeassociation-disassociatemode)): [`DisassociateMode`], one of `FORCE`, `NO_FORCE`, optional.
     #[serde(rename = "DisassociateMode", skip_serializing_if = "Option::is_none")]
     pub disassociate_mode: Option<Value<DisassociateMode>>,
-    /// `VolumeId`: required, create-only (changing it replaces the resource).
+    /// ID of the volume to attach to the workspace instance
+    ///
+    /// `VolumeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volumeassociation.html#cfn-workspacesinstances-volumeassociation-volumeid)): string, required, create-only (changing it replaces the resource). Pattern: `^vol-[0-9a-zA-Z]{1,63}$`.
     #[serde(rename = "VolumeId")]
     pub volume_id: Value<String>,
-    /// `WorkspaceInstanceId`: required, create-only (changing it replaces the resource).
+    /// ID of the workspace instance to associate with the volume
+    ///
+    /// `WorkspaceInstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volumeassociation.html#cfn-workspacesinstances-volumeassociation-workspaceinstanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^wsinst-[0-9a-zA-Z]{8,63}$`.
     #[serde(rename = "WorkspaceInstanceId")]
     pub workspace_instance_id: Value<String>,
 }
@@ -223,13 +253,15 @@ impl Resource for VolumeAssociation {
 
 /// The properties of an `AWS::WorkspacesInstances::WorkspaceInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html)).
 ///
+/// Resource Type definition for AWS::WorkspacesInstances::WorkspaceInstance
+///
 /// Every property is optional: start from [`WorkspaceInstance::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceInstance {
-    /// `ManagedInstance`: optional, create-only (changing it replaces the resource).
+    /// `ManagedInstance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance)): object [`ManagedInstance`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ManagedInstance", skip_serializing_if = "Option::is_none")]
     pub managed_instance: Option<ManagedInstance>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html#cfn-workspacesinstances-workspaceinstance-tags)): list of (object [`WorkspaceInstanceTag`]), optional. Items: 0 to 30.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<WorkspaceInstanceTag>>>,
 }
@@ -333,21 +365,21 @@ impl Walk for BandwidthWeighting {
 
 /// The `BlockDeviceMapping` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `BlockDeviceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-blockdevicemapping.html).
 ///
 /// Every property is optional: start from [`BlockDeviceMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlockDeviceMapping {
-    /// `DeviceName`: optional.
+    /// `DeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-blockdevicemapping.html#cfn-workspacesinstances-workspaceinstance-blockdevicemapping-devicename)): string, optional. Length: 0 to 32 characters.
     #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
     pub device_name: Option<Value<String>>,
-    /// `Ebs`: optional.
+    /// `Ebs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-blockdevicemapping.html#cfn-workspacesinstances-workspaceinstance-blockdevicemapping-ebs)): object [`EbsBlockDevice`], optional.
     #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
     pub ebs: Option<EbsBlockDevice>,
-    /// `NoDevice`: optional.
+    /// `NoDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-blockdevicemapping.html#cfn-workspacesinstances-workspaceinstance-blockdevicemapping-nodevice)): string, optional. Length: 0 to 32 characters.
     #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
     pub no_device: Option<Value<String>>,
-    /// `VirtualName`: optional.
+    /// `VirtualName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-blockdevicemapping.html#cfn-workspacesinstances-workspaceinstance-blockdevicemapping-virtualname)): string, optional. Pattern: `^ephemeral(0|[1-9][0-9]{0,2})$`.
     #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
     pub virtual_name: Option<Value<String>>,
 }
@@ -424,18 +456,18 @@ impl Walk for CapacityReservationPreference {
 
 /// The `CapacityReservationSpecification` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `CapacityReservationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-capacityreservationspecification.html).
 ///
 /// Every property is optional: start from [`CapacityReservationSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityReservationSpecification {
-    /// `CapacityReservationPreference`: optional.
+    /// `CapacityReservationPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-capacityreservationspecification.html#cfn-workspacesinstances-workspaceinstance-capacityreservationspecification-capacityreservationpreference)): [`CapacityReservationPreference`], one of `capacity-reservations-only`, `open`, `none`, optional.
     #[serde(
         rename = "CapacityReservationPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_preference: Option<Value<CapacityReservationPreference>>,
-    /// `CapacityReservationTarget`: optional.
+    /// `CapacityReservationTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-capacityreservationspecification.html#cfn-workspacesinstances-workspaceinstance-capacityreservationspecification-capacityreservationtarget)): object [`CapacityReservationTarget`], optional.
     #[serde(
         rename = "CapacityReservationTarget",
         skip_serializing_if = "Option::is_none"
@@ -482,18 +514,18 @@ impl Walk for CapacityReservationSpecification {
 
 /// The `CapacityReservationTarget` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `CapacityReservationTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-capacityreservationtarget.html).
 ///
 /// Every property is optional: start from [`CapacityReservationTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityReservationTarget {
-    /// `CapacityReservationId`: optional.
+    /// `CapacityReservationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-capacityreservationtarget.html#cfn-workspacesinstances-workspaceinstance-capacityreservationtarget-capacityreservationid)): string, optional. Length: 0 to 128 characters.
     #[serde(
         rename = "CapacityReservationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_id: Option<Value<String>>,
-    /// `CapacityReservationResourceGroupArn`: optional.
+    /// `CapacityReservationResourceGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-capacityreservationtarget.html#cfn-workspacesinstances-workspaceinstance-capacityreservationtarget-capacityreservationresourcegrouparn)): string, optional. Pattern: `^arn:.*`. Length: 0 to 2048 characters.
     #[serde(
         rename = "CapacityReservationResourceGroupArn",
         skip_serializing_if = "Option::is_none"
@@ -557,15 +589,15 @@ impl Walk for CpuCredits {
 
 /// The `CpuOptionsRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `CpuOptionsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-cpuoptionsrequest.html).
 ///
 /// Every property is optional: start from [`CpuOptionsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CpuOptionsRequest {
-    /// `CoreCount`: optional.
+    /// `CoreCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-cpuoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-cpuoptionsrequest-corecount)): integer, optional. Range: at least 0.
     #[serde(rename = "CoreCount", skip_serializing_if = "Option::is_none")]
     pub core_count: Option<Value<i64>>,
-    /// `ThreadsPerCore`: optional.
+    /// `ThreadsPerCore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-cpuoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-cpuoptionsrequest-threadspercore)): integer, optional. Range: at least 0.
     #[serde(rename = "ThreadsPerCore", skip_serializing_if = "Option::is_none")]
     pub threads_per_core: Option<Value<i64>>,
 }
@@ -603,12 +635,12 @@ impl Walk for CpuOptionsRequest {
 
 /// The `CreditSpecificationRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `CreditSpecificationRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-creditspecificationrequest.html).
 ///
 /// Every property is optional: start from [`CreditSpecificationRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CreditSpecificationRequest {
-    /// `CpuCredits`: optional.
+    /// `CpuCredits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-creditspecificationrequest.html#cfn-workspacesinstances-workspaceinstance-creditspecificationrequest-cpucredits)): [`CpuCredits`], one of `standard`, `unlimited`, optional.
     #[serde(rename = "CpuCredits", skip_serializing_if = "Option::is_none")]
     pub cpu_credits: Option<Value<CpuCredits>>,
 }
@@ -658,27 +690,27 @@ impl Walk for DisassociateMode {
 
 /// The `EbsBlockDevice` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `EbsBlockDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-ebsblockdevice.html).
 ///
 /// Every property is optional: start from [`EbsBlockDevice::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EbsBlockDevice {
-    /// `Encrypted`: optional.
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-ebsblockdevice.html#cfn-workspacesinstances-workspaceinstance-ebsblockdevice-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `Iops`: optional.
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-ebsblockdevice.html#cfn-workspacesinstances-workspaceinstance-ebsblockdevice-iops)): integer, optional. Range: at least 0.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-ebsblockdevice.html#cfn-workspacesinstances-workspaceinstance-ebsblockdevice-kmskeyid)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Throughput`: optional.
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-ebsblockdevice.html#cfn-workspacesinstances-workspaceinstance-ebsblockdevice-throughput)): integer, optional. Range: at least 0.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeSize`: optional.
+    /// `VolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-ebsblockdevice.html#cfn-workspacesinstances-workspaceinstance-ebsblockdevice-volumesize)): integer, optional. Range: at least 0.
     #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-ebsblockdevice.html#cfn-workspacesinstances-workspaceinstance-ebsblockdevice-volumetype)): [`VolumeType`], one of `standard`, `io1`, `io2`, `gp2`, `sc1`, `st1`, `gp3`, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -748,12 +780,12 @@ impl Walk for EbsBlockDevice {
 
 /// The `EnclaveOptionsRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `EnclaveOptionsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-enclaveoptionsrequest.html).
 ///
 /// Every property is optional: start from [`EnclaveOptionsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnclaveOptionsRequest {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-enclaveoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-enclaveoptionsrequest-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -783,12 +815,12 @@ impl Walk for EnclaveOptionsRequest {
 
 /// The `HibernationOptionsRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `HibernationOptionsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-hibernationoptionsrequest.html).
 ///
 /// Every property is optional: start from [`HibernationOptionsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HibernationOptionsRequest {
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-hibernationoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-hibernationoptionsrequest-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
 }
@@ -898,15 +930,15 @@ impl Walk for HttpTokens {
 
 /// The `IamInstanceProfileSpecification` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `IamInstanceProfileSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-iaminstanceprofilespecification.html).
 ///
 /// Every property is optional: start from [`IamInstanceProfileSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamInstanceProfileSpecification {
-    /// `Arn`: optional.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-iaminstanceprofilespecification.html#cfn-workspacesinstances-workspaceinstance-iaminstanceprofilespecification-arn)): string, optional. Pattern: `^arn:.*`. Length: 0 to 2048 characters.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-iaminstanceprofilespecification.html#cfn-workspacesinstances-workspaceinstance-iaminstanceprofilespecification-name)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -944,12 +976,12 @@ impl Walk for IamInstanceProfileSpecification {
 
 /// The `InstanceMaintenanceOptionsRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `InstanceMaintenanceOptionsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemaintenanceoptionsrequest.html).
 ///
 /// Every property is optional: start from [`InstanceMaintenanceOptionsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceMaintenanceOptionsRequest {
-    /// `AutoRecovery`: optional.
+    /// `AutoRecovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemaintenanceoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-instancemaintenanceoptionsrequest-autorecovery)): [`AutoRecovery`], one of `disabled`, `default`, optional.
     #[serde(rename = "AutoRecovery", skip_serializing_if = "Option::is_none")]
     pub auto_recovery: Option<Value<AutoRecovery>>,
 }
@@ -979,27 +1011,27 @@ impl Walk for InstanceMaintenanceOptionsRequest {
 
 /// The `InstanceMetadataOptionsRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `InstanceMetadataOptionsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest.html).
 ///
 /// Every property is optional: start from [`InstanceMetadataOptionsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceMetadataOptionsRequest {
-    /// `HttpEndpoint`: optional.
+    /// `HttpEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest-httpendpoint)): [`HttpEndpoint`], one of `enabled`, `disabled`, optional.
     #[serde(rename = "HttpEndpoint", skip_serializing_if = "Option::is_none")]
     pub http_endpoint: Option<Value<HttpEndpoint>>,
-    /// `HttpProtocolIpv6`: optional.
+    /// `HttpProtocolIpv6` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest-httpprotocolipv6)): [`HttpProtocolIpv6`], one of `enabled`, `disabled`, optional.
     #[serde(rename = "HttpProtocolIpv6", skip_serializing_if = "Option::is_none")]
     pub http_protocol_ipv6: Option<Value<HttpProtocolIpv6>>,
-    /// `HttpPutResponseHopLimit`: optional.
+    /// `HttpPutResponseHopLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest-httpputresponsehoplimit)): integer, optional. Range: 1 to 64.
     #[serde(
         rename = "HttpPutResponseHopLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_put_response_hop_limit: Option<Value<i64>>,
-    /// `HttpTokens`: optional.
+    /// `HttpTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest-httptokens)): [`HttpTokens`], one of `optional`, `required`, optional.
     #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
     pub http_tokens: Option<Value<HttpTokens>>,
-    /// `InstanceMetadataTags`: optional.
+    /// `InstanceMetadataTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-instancemetadataoptionsrequest-instancemetadatatags)): [`InstanceMetadataTags`], one of `enabled`, `disabled`, optional.
     #[serde(
         rename = "InstanceMetadataTags",
         skip_serializing_if = "Option::is_none"
@@ -1084,21 +1116,21 @@ impl Walk for InstanceMetadataTags {
 
 /// The `InstanceNetworkInterfaceSpecification` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `InstanceNetworkInterfaceSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification.html).
 ///
 /// Every property is optional: start from [`InstanceNetworkInterfaceSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceNetworkInterfaceSpecification {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification.html#cfn-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification-description)): string, optional. Pattern: `^[\S\s]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DeviceIndex`: optional.
+    /// `DeviceIndex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification.html#cfn-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification-deviceindex)): integer, optional. Range: at least 0.
     #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
     pub device_index: Option<Value<i64>>,
-    /// `Groups`: optional.
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification.html#cfn-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification-groups)): list of (string), optional. Each item: Pattern: `^sg-[0-9a-zA-Z]{1,63}$`.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetId`: optional.
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification.html#cfn-workspacesinstances-workspaceinstance-instancenetworkinterfacespecification-subnetid)): string, optional. Pattern: `^subnet-[0-9a-zA-Z]{1,63}$`.
     #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<Value<String>>,
 }
@@ -1152,12 +1184,12 @@ impl Walk for InstanceNetworkInterfaceSpecification {
 
 /// The `InstanceNetworkPerformanceOptionsRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `InstanceNetworkPerformanceOptionsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancenetworkperformanceoptionsrequest.html).
 ///
 /// Every property is optional: start from [`InstanceNetworkPerformanceOptionsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceNetworkPerformanceOptionsRequest {
-    /// `BandwidthWeighting`: optional.
+    /// `BandwidthWeighting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-instancenetworkperformanceoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-instancenetworkperformanceoptionsrequest-bandwidthweighting)): [`BandwidthWeighting`], one of `default`, `vpc-1`, `ebs-1`, optional.
     #[serde(rename = "BandwidthWeighting", skip_serializing_if = "Option::is_none")]
     pub bandwidth_weighting: Option<Value<BandwidthWeighting>>,
 }
@@ -1187,12 +1219,12 @@ impl Walk for InstanceNetworkPerformanceOptionsRequest {
 
 /// The `LicenseConfigurationRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `LicenseConfigurationRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-licenseconfigurationrequest.html).
 ///
 /// Every property is optional: start from [`LicenseConfigurationRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LicenseConfigurationRequest {
-    /// `LicenseConfigurationArn`: optional.
+    /// `LicenseConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-licenseconfigurationrequest.html#cfn-workspacesinstances-workspaceinstance-licenseconfigurationrequest-licenseconfigurationarn)): string, optional. Pattern: `^arn:.*`. Length: 0 to 2048 characters.
     #[serde(
         rename = "LicenseConfigurationArn",
         skip_serializing_if = "Option::is_none"
@@ -1225,102 +1257,102 @@ impl Walk for LicenseConfigurationRequest {
 
 /// The `ManagedInstance` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `ManagedInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html).
 ///
 /// [`ManagedInstance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedInstance {
-    /// `BlockDeviceMappings`: optional.
+    /// `BlockDeviceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-blockdevicemappings)): list of (object [`BlockDeviceMapping`]), optional.
     #[serde(
         rename = "BlockDeviceMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_device_mappings: Option<Value<Vec<BlockDeviceMapping>>>,
-    /// `CapacityReservationSpecification`: optional.
+    /// `CapacityReservationSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-capacityreservationspecification)): object [`CapacityReservationSpecification`], optional.
     #[serde(
         rename = "CapacityReservationSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_specification: Option<CapacityReservationSpecification>,
-    /// `CpuOptions`: optional.
+    /// `CpuOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-cpuoptions)): object [`CpuOptionsRequest`], optional.
     #[serde(rename = "CpuOptions", skip_serializing_if = "Option::is_none")]
     pub cpu_options: Option<CpuOptionsRequest>,
-    /// `CreditSpecification`: optional.
+    /// `CreditSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-creditspecification)): object [`CreditSpecificationRequest`], optional.
     #[serde(
         rename = "CreditSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub credit_specification: Option<CreditSpecificationRequest>,
-    /// `DisableApiStop`: optional.
+    /// `DisableApiStop` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-disableapistop)): boolean, optional.
     #[serde(rename = "DisableApiStop", skip_serializing_if = "Option::is_none")]
     pub disable_api_stop: Option<Value<bool>>,
-    /// `EbsOptimized`: optional.
+    /// `EbsOptimized` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-ebsoptimized)): boolean, optional.
     #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
     pub ebs_optimized: Option<Value<bool>>,
-    /// `EnablePrimaryIpv6`: optional.
+    /// `EnablePrimaryIpv6` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-enableprimaryipv6)): boolean, optional.
     #[serde(rename = "EnablePrimaryIpv6", skip_serializing_if = "Option::is_none")]
     pub enable_primary_ipv6: Option<Value<bool>>,
-    /// `EnclaveOptions`: optional.
+    /// `EnclaveOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-enclaveoptions)): object [`EnclaveOptionsRequest`], optional.
     #[serde(rename = "EnclaveOptions", skip_serializing_if = "Option::is_none")]
     pub enclave_options: Option<EnclaveOptionsRequest>,
-    /// `HibernationOptions`: optional.
+    /// `HibernationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-hibernationoptions)): object [`HibernationOptionsRequest`], optional.
     #[serde(rename = "HibernationOptions", skip_serializing_if = "Option::is_none")]
     pub hibernation_options: Option<HibernationOptionsRequest>,
-    /// `IamInstanceProfile`: optional.
+    /// `IamInstanceProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-iaminstanceprofile)): object [`IamInstanceProfileSpecification`], optional.
     #[serde(rename = "IamInstanceProfile", skip_serializing_if = "Option::is_none")]
     pub iam_instance_profile: Option<IamInstanceProfileSpecification>,
-    /// `ImageId`: required.
+    /// `ImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-imageid)): string, required. Pattern: `^ami-[0-9a-zA-Z]{1,63}$`.
     #[serde(rename = "ImageId")]
     pub image_id: Value<String>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-instancetype)): string, required. Pattern: `^([a-z0-9-]+)\.([a-z0-9]+)$`. Length: 1 to 64 characters.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Ipv6AddressCount`: optional.
+    /// `Ipv6AddressCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-ipv6addresscount)): integer, optional. Range: at least 0.
     #[serde(rename = "Ipv6AddressCount", skip_serializing_if = "Option::is_none")]
     pub ipv6_address_count: Option<Value<i64>>,
-    /// `KeyName`: optional.
+    /// `KeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-keyname)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
     pub key_name: Option<Value<String>>,
-    /// `LicenseSpecifications`: optional.
+    /// `LicenseSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-licensespecifications)): list of (object [`LicenseConfigurationRequest`]), optional.
     #[serde(
         rename = "LicenseSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_specifications: Option<Value<Vec<LicenseConfigurationRequest>>>,
-    /// `MaintenanceOptions`: optional.
+    /// `MaintenanceOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-maintenanceoptions)): object [`InstanceMaintenanceOptionsRequest`], optional.
     #[serde(rename = "MaintenanceOptions", skip_serializing_if = "Option::is_none")]
     pub maintenance_options: Option<InstanceMaintenanceOptionsRequest>,
-    /// `MetadataOptions`: optional.
+    /// `MetadataOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-metadataoptions)): object [`InstanceMetadataOptionsRequest`], optional.
     #[serde(rename = "MetadataOptions", skip_serializing_if = "Option::is_none")]
     pub metadata_options: Option<InstanceMetadataOptionsRequest>,
-    /// `Monitoring`: optional.
+    /// `Monitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-monitoring)): object [`RunInstancesMonitoringEnabled`], optional.
     #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<RunInstancesMonitoringEnabled>,
-    /// `NetworkInterfaces`: optional.
+    /// `NetworkInterfaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-networkinterfaces)): list of (object [`InstanceNetworkInterfaceSpecification`]), optional.
     #[serde(rename = "NetworkInterfaces", skip_serializing_if = "Option::is_none")]
     pub network_interfaces: Option<Value<Vec<InstanceNetworkInterfaceSpecification>>>,
-    /// `NetworkPerformanceOptions`: optional.
+    /// `NetworkPerformanceOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-networkperformanceoptions)): object [`InstanceNetworkPerformanceOptionsRequest`], optional.
     #[serde(
         rename = "NetworkPerformanceOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_performance_options: Option<InstanceNetworkPerformanceOptionsRequest>,
-    /// `Placement`: optional.
+    /// `Placement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-placement)): object [`Placement`], optional.
     #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
     pub placement: Option<Placement>,
-    /// `PrivateDnsNameOptions`: optional.
+    /// `PrivateDnsNameOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-privatednsnameoptions)): object [`PrivateDnsNameOptionsRequest`], optional.
     #[serde(
         rename = "PrivateDnsNameOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_dns_name_options: Option<PrivateDnsNameOptionsRequest>,
-    /// `SubnetId`: optional.
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-subnetid)): string, optional. Pattern: `^subnet-[0-9a-zA-Z]{1,63}$`.
     #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<Value<String>>,
-    /// `TagSpecifications`: optional.
+    /// `TagSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-tagspecifications)): list of (object [`WorkspaceInstanceTagSpecification`]), optional. Items: at most 30.
     #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
     pub tag_specifications: Option<Value<Vec<WorkspaceInstanceTagSpecification>>>,
-    /// `UserData`: optional.
+    /// `UserData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-managedinstance.html#cfn-workspacesinstances-workspaceinstance-managedinstance-userdata)): string, optional. Length: 0 to 16000 characters.
     #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
     pub user_data: Option<Value<String>>,
 }
@@ -1586,24 +1618,24 @@ impl Walk for ManagedInstance {
 
 /// The `Placement` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `Placement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-placement.html).
 ///
 /// Every property is optional: start from [`Placement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Placement {
-    /// `AvailabilityZone`: optional.
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-placement.html#cfn-workspacesinstances-workspaceinstance-placement-availabilityzone)): string, optional. Pattern: `^[a-z]{2}-[a-z]+-\d[a-z](-[a-z0-9]+)?$`.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `GroupId`: optional.
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-placement.html#cfn-workspacesinstances-workspaceinstance-placement-groupid)): string, optional. Pattern: `^pg-[0-9a-zA-Z]{1,63}$`.
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<Value<String>>,
-    /// `GroupName`: optional.
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-placement.html#cfn-workspacesinstances-workspaceinstance-placement-groupname)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Value<String>>,
-    /// `PartitionNumber`: optional.
+    /// `PartitionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-placement.html#cfn-workspacesinstances-workspaceinstance-placement-partitionnumber)): integer, optional. Range: at least 0.
     #[serde(rename = "PartitionNumber", skip_serializing_if = "Option::is_none")]
     pub partition_number: Option<Value<i64>>,
-    /// `Tenancy`: optional.
+    /// `Tenancy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-placement.html#cfn-workspacesinstances-workspaceinstance-placement-tenancy)): [`Tenancy`], one of `default`, `dedicated`, `host`, optional.
     #[serde(rename = "Tenancy", skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<Value<Tenancy>>,
 }
@@ -1665,24 +1697,24 @@ impl Walk for Placement {
 
 /// The `PrivateDnsNameOptionsRequest` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `PrivateDnsNameOptionsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-privatednsnameoptionsrequest.html).
 ///
 /// Every property is optional: start from [`PrivateDnsNameOptionsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivateDnsNameOptionsRequest {
-    /// `EnableResourceNameDnsAAAARecord`: optional.
+    /// `EnableResourceNameDnsAAAARecord` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-privatednsnameoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-privatednsnameoptionsrequest-enableresourcenamednsaaaarecord)): boolean, optional.
     #[serde(
         rename = "EnableResourceNameDnsAAAARecord",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_resource_name_dns_aaaa_record: Option<Value<bool>>,
-    /// `EnableResourceNameDnsARecord`: optional.
+    /// `EnableResourceNameDnsARecord` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-privatednsnameoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-privatednsnameoptionsrequest-enableresourcenamednsarecord)): boolean, optional.
     #[serde(
         rename = "EnableResourceNameDnsARecord",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_resource_name_dns_a_record: Option<Value<bool>>,
-    /// `HostnameType`: optional.
+    /// `HostnameType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-privatednsnameoptionsrequest.html#cfn-workspacesinstances-workspaceinstance-privatednsnameoptionsrequest-hostnametype)): [`HostnameType`], one of `ip-name`, `resource-name`, optional.
     #[serde(rename = "HostnameType", skip_serializing_if = "Option::is_none")]
     pub hostname_type: Option<Value<HostnameType>>,
 }
@@ -1754,12 +1786,12 @@ impl Walk for ResourceType {
 
 /// The `RunInstancesMonitoringEnabled` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `RunInstancesMonitoringEnabled`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-runinstancesmonitoringenabled.html).
 ///
 /// Every property is optional: start from [`RunInstancesMonitoringEnabled::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunInstancesMonitoringEnabled {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-runinstancesmonitoringenabled.html#cfn-workspacesinstances-workspaceinstance-runinstancesmonitoringenabled-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -1812,15 +1844,19 @@ impl Walk for Tenancy {
 
 /// The `Tag` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html).
+/// AWS reference: [`AWS::WorkspacesInstances::Volume` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-volume-tag.html).
 ///
 /// Every property is required: [`VolumeTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeTag {
-    /// `Key`: required.
+    /// The key name of the tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-volume-tag.html#cfn-workspacesinstances-volume-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-volume-tag.html#cfn-workspacesinstances-volume-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1849,15 +1885,17 @@ impl Walk for VolumeTag {
 
 /// The `TagSpecification` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-volume.html).
+/// AWS reference: [`AWS::WorkspacesInstances::Volume` `TagSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-volume-tagspecification.html).
 ///
 /// Every property is optional: start from [`VolumeTagSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VolumeTagSpecification {
-    /// `ResourceType`: optional.
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-volume-tagspecification.html#cfn-workspacesinstances-volume-tagspecification-resourcetype)): [`ResourceType`], one of `instance`, `volume`, `spot-instances-request`, `network-interface`, optional.
     #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Value<ResourceType>>,
-    /// `Tags`: optional.
+    /// The tags to apply to the resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-volume-tagspecification.html#cfn-workspacesinstances-volume-tagspecification-tags)): list of (object [`VolumeTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<VolumeTag>>>,
 }
@@ -1930,15 +1968,15 @@ impl Walk for VolumeType {
 
 /// The `Tag` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-tag.html).
 ///
 /// [`WorkspaceInstanceTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceInstanceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-tag.html#cfn-workspacesinstances-workspaceinstance-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-tag.html#cfn-workspacesinstances-workspaceinstance-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1973,15 +2011,15 @@ impl Walk for WorkspaceInstanceTag {
 
 /// The `TagSpecification` property type of [`WorkspaceInstance`].
 ///
-/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesinstances-workspaceinstance.html).
+/// AWS reference: [`AWS::WorkspacesInstances::WorkspaceInstance` `TagSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-tagspecification.html).
 ///
 /// Every property is optional: start from [`WorkspaceInstanceTagSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceInstanceTagSpecification {
-    /// `ResourceType`: optional.
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-tagspecification.html#cfn-workspacesinstances-workspaceinstance-tagspecification-resourcetype)): [`ResourceType`], one of `instance`, `volume`, `spot-instances-request`, `network-interface`, optional.
     #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Value<ResourceType>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesinstances-workspaceinstance-tagspecification.html#cfn-workspacesinstances-workspaceinstance-tagspecification-tags)): list of (object [`WorkspaceInstanceTag`]), optional. Items: 0 to 30.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<WorkspaceInstanceTag>>>,
 }

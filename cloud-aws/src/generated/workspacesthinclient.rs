@@ -9,46 +9,68 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WorkSpacesThinClient::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html)).
 ///
+/// Resource type definition for AWS::WorkSpacesThinClient::Environment.
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `DesiredSoftwareSetId`: optional.
+    /// The ID of the software set to apply.
+    ///
+    /// `DesiredSoftwareSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-desiredsoftwaresetid)): string, optional. Pattern: `^[0-9]{1,9}$`.
     #[serde(
         rename = "DesiredSoftwareSetId",
         skip_serializing_if = "Option::is_none"
     )]
     pub desired_software_set_id: Option<Value<String>>,
-    /// `DesktopArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the desktop to stream from Amazon WorkSpaces, WorkSpaces Web, or AppStream 2.0.
+    ///
+    /// `DesktopArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-desktoparn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[0-9]{0,12}:[a-zA-Z0-9\-\/\._]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "DesktopArn")]
     pub desktop_arn: Value<String>,
-    /// `DesktopEndpoint`: optional.
+    /// The URL for the identity provider login (only for environments that use AppStream 2.0).
+    ///
+    /// `DesktopEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-desktopendpoint)): string, optional. Pattern: `^(https:\/\/)[a-z0-9]+([\-\.]{1}[a-z0-9]+)*\.[a-z]{2,32}(:[0-9]{1,5})?(\/.*)?$`. Length: 1 to 1024 characters.
     #[serde(rename = "DesktopEndpoint", skip_serializing_if = "Option::is_none")]
     pub desktop_endpoint: Option<Value<String>>,
-    /// `DeviceCreationTags`: optional.
+    /// An array of key-value pairs to apply to the newly created devices for this environment.
+    ///
+    /// `DeviceCreationTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-devicecreationtags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "DeviceCreationTags", skip_serializing_if = "Option::is_none")]
     pub device_creation_tags: Option<Value<Vec<Tag>>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the AWS Key Management Service key used to encrypt the environment.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:kms:[a-zA-Z0-9\-]*:[0-9]{0,12}:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `MaintenanceWindow`: optional.
+    /// A specification for a time window to apply software updates.
+    ///
+    /// `MaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-maintenancewindow)): object [`MaintenanceWindow`], optional.
     #[serde(rename = "MaintenanceWindow", skip_serializing_if = "Option::is_none")]
     pub maintenance_window: Option<MaintenanceWindow>,
-    /// `Name`: optional.
+    /// The name of the environment.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-name)): string, optional. Pattern: `^.+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SoftwareSetUpdateMode`: optional.
+    /// An option to define which software updates to apply.
+    ///
+    /// `SoftwareSetUpdateMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-softwaresetupdatemode)): [`SoftwareSetUpdateMode`], one of `USE_LATEST`, `USE_DESIRED`, optional.
     #[serde(
         rename = "SoftwareSetUpdateMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub software_set_update_mode: Option<Value<SoftwareSetUpdateMode>>,
-    /// `SoftwareSetUpdateSchedule`: optional.
+    /// An option to define if software updates should be applied within a maintenance window.
+    ///
+    /// `SoftwareSetUpdateSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-softwaresetupdateschedule)): [`SoftwareSetUpdateSchedule`], one of `USE_MAINTENANCE_WINDOW`, `APPLY_IMMEDIATELY`, optional.
     #[serde(
         rename = "SoftwareSetUpdateSchedule",
         skip_serializing_if = "Option::is_none"
     )]
     pub software_set_update_schedule: Option<Value<SoftwareSetUpdateSchedule>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html#cfn-workspacesthinclient-environment-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -274,30 +296,44 @@ impl Walk for DayOfWeek {
 
 /// The `MaintenanceWindow` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::WorkSpacesThinClient::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html).
+/// AWS reference: [`AWS::WorkSpacesThinClient::Environment` `MaintenanceWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html).
 ///
 /// [`MaintenanceWindow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MaintenanceWindow {
-    /// `ApplyTimeOf`: optional.
+    /// The desired time zone maintenance window.
+    ///
+    /// `ApplyTimeOf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html#cfn-workspacesthinclient-environment-maintenancewindow-applytimeof)): [`ApplyTimeOf`], one of `UTC`, `DEVICE`, optional.
     #[serde(rename = "ApplyTimeOf", skip_serializing_if = "Option::is_none")]
     pub apply_time_of: Option<Value<ApplyTimeOf>>,
-    /// `DaysOfTheWeek`: optional.
+    /// The date of maintenance window.
+    ///
+    /// `DaysOfTheWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html#cfn-workspacesthinclient-environment-maintenancewindow-daysoftheweek)): list of ([`DayOfWeek`], one of `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, `SUNDAY`), optional. Items: 1 to 7.
     #[serde(rename = "DaysOfTheWeek", skip_serializing_if = "Option::is_none")]
     pub days_of_the_week: Option<Value<Vec<Value<DayOfWeek>>>>,
-    /// `EndTimeHour`: optional.
+    /// The hour end time of maintenance window.
+    ///
+    /// `EndTimeHour` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html#cfn-workspacesthinclient-environment-maintenancewindow-endtimehour)): integer, optional. Range: 0 to 23.
     #[serde(rename = "EndTimeHour", skip_serializing_if = "Option::is_none")]
     pub end_time_hour: Option<Value<i64>>,
-    /// `EndTimeMinute`: optional.
+    /// The minute end time of maintenance window.
+    ///
+    /// `EndTimeMinute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html#cfn-workspacesthinclient-environment-maintenancewindow-endtimeminute)): integer, optional. Range: 0 to 59.
     #[serde(rename = "EndTimeMinute", skip_serializing_if = "Option::is_none")]
     pub end_time_minute: Option<Value<i64>>,
-    /// `StartTimeHour`: optional.
+    /// The hour start time of maintenance window.
+    ///
+    /// `StartTimeHour` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html#cfn-workspacesthinclient-environment-maintenancewindow-starttimehour)): integer, optional. Range: 0 to 23.
     #[serde(rename = "StartTimeHour", skip_serializing_if = "Option::is_none")]
     pub start_time_hour: Option<Value<i64>>,
-    /// `StartTimeMinute`: optional.
+    /// The minute start time of maintenance window.
+    ///
+    /// `StartTimeMinute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html#cfn-workspacesthinclient-environment-maintenancewindow-starttimeminute)): integer, optional. Range: 0 to 59.
     #[serde(rename = "StartTimeMinute", skip_serializing_if = "Option::is_none")]
     pub start_time_minute: Option<Value<i64>>,
-    /// `Type`: required.
+    /// The type of maintenance window.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-maintenancewindow.html#cfn-workspacesthinclient-environment-maintenancewindow-type)): [`Type`], one of `SYSTEM`, `CUSTOM`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -417,15 +453,19 @@ impl Walk for SoftwareSetUpdateSchedule {
 
 /// The `Tag` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::WorkSpacesThinClient::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesthinclient-environment.html).
+/// AWS reference: [`AWS::WorkSpacesThinClient::Environment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-tag.html#cfn-workspacesthinclient-environment-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesthinclient-environment-tag.html#cfn-workspacesthinclient-environment-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,25 +11,27 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::WorkSpacesWeb::BrowserSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::BrowserSettings Resource Type
+///
 /// Every property is optional: start from [`BrowserSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BrowserSettings {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html#cfn-workspacesweb-browsersettings-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `BrowserPolicy`: optional.
+    /// `BrowserPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html#cfn-workspacesweb-browsersettings-browserpolicy)): string, optional. Pattern: `^\{[\S\s]*\}\s*$`. Length: 2 to 131072 characters.
     #[serde(rename = "BrowserPolicy", skip_serializing_if = "Option::is_none")]
     pub browser_policy: Option<Value<String>>,
-    /// `CustomerManagedKey`: optional, create-only (changing it replaces the resource).
+    /// `CustomerManagedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html#cfn-workspacesweb-browsersettings-customermanagedkey)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:kms:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CustomerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html#cfn-workspacesweb-browsersettings-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WebContentFilteringPolicy`: optional.
+    /// `WebContentFilteringPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html#cfn-workspacesweb-browsersettings-webcontentfilteringpolicy)): object [`WebContentFilteringPolicy`], optional.
     #[serde(
         rename = "WebContentFilteringPolicy",
         skip_serializing_if = "Option::is_none"
@@ -119,31 +121,33 @@ impl ResourceRef<BrowserSettings> {
 
 /// The properties of an `AWS::WorkSpacesWeb::DataProtectionSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::DataProtectionSettings Resource Type
+///
 /// Every property is optional: start from [`DataProtectionSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataProtectionSettings {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html#cfn-workspacesweb-dataprotectionsettings-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `CustomerManagedKey`: optional, create-only (changing it replaces the resource).
+    /// `CustomerManagedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html#cfn-workspacesweb-dataprotectionsettings-customermanagedkey)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:kms:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CustomerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html#cfn-workspacesweb-dataprotectionsettings-description)): string, optional. Pattern: `^[ _\-\d\w]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html#cfn-workspacesweb-dataprotectionsettings-displayname)): string, optional. Pattern: `^[ _\-\d\w]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `InlineRedactionConfiguration`: optional.
+    /// `InlineRedactionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionconfiguration)): object [`InlineRedactionConfiguration`], optional.
     #[serde(
         rename = "InlineRedactionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html#cfn-workspacesweb-dataprotectionsettings-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -243,22 +247,24 @@ impl ResourceRef<DataProtectionSettings> {
 
 /// The properties of an `AWS::WorkSpacesWeb::IdentityProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-identityprovider.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::IdentityProvider Resource Type
+///
 /// [`IdentityProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityProvider {
-    /// `IdentityProviderDetails`: required.
+    /// `IdentityProviderDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-identityprovider.html#cfn-workspacesweb-identityprovider-identityproviderdetails)): map from string to (string), required.
     #[serde(rename = "IdentityProviderDetails")]
     pub identity_provider_details: BTreeMap<String, Value<String>>,
-    /// `IdentityProviderName`: required.
+    /// `IdentityProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-identityprovider.html#cfn-workspacesweb-identityprovider-identityprovidername)): string, required. Pattern: `^[^_][\p{L}\p{M}\p{S}\p{N}\p{P}][^_]+$`. Length: 1 to 32 characters.
     #[serde(rename = "IdentityProviderName")]
     pub identity_provider_name: Value<String>,
-    /// `IdentityProviderType`: required.
+    /// `IdentityProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-identityprovider.html#cfn-workspacesweb-identityprovider-identityprovidertype)): [`IdentityProviderType`], one of `SAML`, `Facebook`, `Google`, `LoginWithAmazon`, `SignInWithApple`, `OIDC`, required.
     #[serde(rename = "IdentityProviderType")]
     pub identity_provider_type: Value<IdentityProviderType>,
-    /// `PortalArn`: optional, create-only (changing it replaces the resource).
+    /// `PortalArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-identityprovider.html#cfn-workspacesweb-identityprovider-portalarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(rename = "PortalArn", skip_serializing_if = "Option::is_none")]
     pub portal_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-identityprovider.html#cfn-workspacesweb-identityprovider-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -325,28 +331,30 @@ impl ResourceRef<IdentityProvider> {
 
 /// The properties of an `AWS::WorkSpacesWeb::IpAccessSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::IpAccessSettings Resource Type
+///
 /// [`IpAccessSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpAccessSettings {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html#cfn-workspacesweb-ipaccesssettings-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `CustomerManagedKey`: optional, create-only (changing it replaces the resource).
+    /// `CustomerManagedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html#cfn-workspacesweb-ipaccesssettings-customermanagedkey)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:kms:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CustomerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html#cfn-workspacesweb-ipaccesssettings-description)): string, optional. Pattern: `^.+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html#cfn-workspacesweb-ipaccesssettings-displayname)): string, optional. Pattern: `^.+$`. Length: 1 to 64 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `IpRules`: required.
+    /// `IpRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html#cfn-workspacesweb-ipaccesssettings-iprules)): list of (object [`IpRule`]), required. Items: 1 to 100.
     #[serde(rename = "IpRules")]
     pub ip_rules: Value<Vec<IpRule>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html#cfn-workspacesweb-ipaccesssettings-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -444,19 +452,21 @@ impl ResourceRef<IpAccessSettings> {
 
 /// The properties of an `AWS::WorkSpacesWeb::NetworkSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-networksettings.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::NetworkSettings Resource Type
+///
 /// [`NetworkSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkSettings {
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-networksettings.html#cfn-workspacesweb-networksettings-securitygroupids)): list of (string), required. Items: 1 to 5. Each item: Pattern: `^[\w+\-]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-networksettings.html#cfn-workspacesweb-networksettings-subnetids)): list of (string), required. Items: 2 to 3. Each item: Pattern: `^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`. Each item: Length: 1 to 32 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-networksettings.html#cfn-workspacesweb-networksettings-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcId`: required.
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-networksettings.html#cfn-workspacesweb-networksettings-vpcid)): string, required. Pattern: `^vpc-[0-9a-z]*$`. Length: 1 to 255 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -519,70 +529,72 @@ impl ResourceRef<NetworkSettings> {
 
 /// The properties of an `AWS::WorkSpacesWeb::Portal` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::Portal Resource Type
+///
 /// Every property is optional: start from [`Portal::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Portal {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `AuthenticationType`: optional.
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-authenticationtype)): [`AuthenticationType`], one of `Standard`, `IAM_Identity_Center`, optional.
     #[serde(rename = "AuthenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<Value<AuthenticationType>>,
-    /// `BrowserSettingsArn`: optional.
+    /// `BrowserSettingsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-browsersettingsarn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(rename = "BrowserSettingsArn", skip_serializing_if = "Option::is_none")]
     pub browser_settings_arn: Option<Value<String>>,
-    /// `CustomerManagedKey`: optional, create-only (changing it replaces the resource).
+    /// `CustomerManagedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-customermanagedkey)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:kms:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CustomerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<Value<String>>,
-    /// `DataProtectionSettingsArn`: optional.
+    /// `DataProtectionSettingsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-dataprotectionsettingsarn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "DataProtectionSettingsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_protection_settings_arn: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-displayname)): string, optional. Pattern: `^.+$`. Length: 1 to 64 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `InstanceType`: optional.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-instancetype)): [`InstanceType`], one of `standard.regular`, `standard.large`, `standard.xlarge`, optional.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<InstanceType>>,
-    /// `IpAccessSettingsArn`: optional.
+    /// `IpAccessSettingsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-ipaccesssettingsarn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "IpAccessSettingsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_access_settings_arn: Option<Value<String>>,
-    /// `MaxConcurrentSessions`: optional.
+    /// `MaxConcurrentSessions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-maxconcurrentsessions)): number, optional. Range: 1 to 5000.
     #[serde(
         rename = "MaxConcurrentSessions",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_concurrent_sessions: Option<Value<f64>>,
-    /// `NetworkSettingsArn`: optional.
+    /// `NetworkSettingsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-networksettingsarn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(rename = "NetworkSettingsArn", skip_serializing_if = "Option::is_none")]
     pub network_settings_arn: Option<Value<String>>,
-    /// `PortalCustomDomain`: optional.
+    /// `PortalCustomDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-portalcustomdomain)): string, optional. Pattern: `^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\.)+[a-zA-Z0-9]+$`. Length: 0 to 128 characters.
     #[serde(rename = "PortalCustomDomain", skip_serializing_if = "Option::is_none")]
     pub portal_custom_domain: Option<Value<String>>,
-    /// `SessionLoggerArn`: optional.
+    /// `SessionLoggerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-sessionloggerarn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(rename = "SessionLoggerArn", skip_serializing_if = "Option::is_none")]
     pub session_logger_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrustStoreArn`: optional.
+    /// `TrustStoreArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-truststorearn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TrustStoreArn", skip_serializing_if = "Option::is_none")]
     pub trust_store_arn: Option<Value<String>>,
-    /// `UserAccessLoggingSettingsArn`: optional.
+    /// `UserAccessLoggingSettingsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-useraccessloggingsettingsarn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "UserAccessLoggingSettingsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_access_logging_settings_arn: Option<Value<String>>,
-    /// `UserSettingsArn`: optional.
+    /// `UserSettingsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html#cfn-workspacesweb-portal-usersettingsarn)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:[a-zA-Z0-9\-]+:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\/[a-fA-F0-9\-]{36})+$`. Length: 20 to 2048 characters.
     #[serde(rename = "UserSettingsArn", skip_serializing_if = "Option::is_none")]
     pub user_settings_arn: Option<Value<String>>,
 }
@@ -784,28 +796,30 @@ impl ResourceRef<Portal> {
 
 /// The properties of an `AWS::WorkSpacesWeb::SessionLogger` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::SessionLogger Resource Type
+///
 /// [`SessionLogger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionLogger {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html#cfn-workspacesweb-sessionlogger-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `CustomerManagedKey`: optional, create-only (changing it replaces the resource).
+    /// `CustomerManagedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html#cfn-workspacesweb-sessionlogger-customermanagedkey)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=\/,.@-]+:kms:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CustomerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html#cfn-workspacesweb-sessionlogger-displayname)): string, optional. Pattern: `^[ _\-\d\w]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `EventFilter`: required.
+    /// `EventFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html#cfn-workspacesweb-sessionlogger-eventfilter)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "EventFilter")]
     pub event_filter: Json,
-    /// `LogConfiguration`: required.
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html#cfn-workspacesweb-sessionlogger-logconfiguration)): object [`LogConfiguration`], required.
     #[serde(rename = "LogConfiguration")]
     pub log_configuration: LogConfiguration,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html#cfn-workspacesweb-sessionlogger-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -900,13 +914,15 @@ impl ResourceRef<SessionLogger> {
 
 /// The properties of an `AWS::WorkSpacesWeb::TrustStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-truststore.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::TrustStore Resource Type
+///
 /// [`TrustStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustStore {
-    /// `CertificateList`: required.
+    /// `CertificateList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-truststore.html#cfn-workspacesweb-truststore-certificatelist)): list of (string), required.
     #[serde(rename = "CertificateList")]
     pub certificate_list: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-truststore.html#cfn-workspacesweb-truststore-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -959,13 +975,17 @@ impl ResourceRef<TrustStore> {
 
 /// The properties of an `AWS::WorkSpacesWeb::UserAccessLoggingSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-useraccessloggingsettings.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::UserAccessLoggingSettings Resource Type
+///
 /// [`UserAccessLoggingSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserAccessLoggingSettings {
-    /// `KinesisStreamArn`: required.
+    /// Kinesis stream ARN to which log events are published.
+    ///
+    /// `KinesisStreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-useraccessloggingsettings.html#cfn-workspacesweb-useraccessloggingsettings-kinesisstreamarn)): string, required. Pattern: `arn:[\w+=/,.@-]+:kinesis:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:stream/.+`. Length: 20 to 2048 characters.
     #[serde(rename = "KinesisStreamArn")]
     pub kinesis_stream_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-useraccessloggingsettings.html#cfn-workspacesweb-useraccessloggingsettings-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1018,70 +1038,72 @@ impl ResourceRef<UserAccessLoggingSettings> {
 
 /// The properties of an `AWS::WorkSpacesWeb::UserSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html)).
 ///
+/// Definition of AWS::WorkSpacesWeb::UserSettings Resource Type
+///
 /// [`UserSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserSettings {
-    /// `AdditionalEncryptionContext`: optional.
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-additionalencryptioncontext)): map from string to (string), optional.
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `BrandingConfiguration`: optional.
+    /// `BrandingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-brandingconfiguration)): object [`BrandingConfiguration`], optional.
     #[serde(
         rename = "BrandingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub branding_configuration: Option<BrandingConfiguration>,
-    /// `CookieSynchronizationConfiguration`: optional.
+    /// `CookieSynchronizationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-cookiesynchronizationconfiguration)): object [`CookieSynchronizationConfiguration`], optional.
     #[serde(
         rename = "CookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
-    /// `CopyAllowed`: required.
+    /// `CopyAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-copyallowed)): [`EnabledType`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "CopyAllowed")]
     pub copy_allowed: Value<EnabledType>,
-    /// `CustomerManagedKey`: optional.
+    /// `CustomerManagedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-customermanagedkey)): string, optional. Pattern: `^arn:[\w+=\/,.@-]+:kms:[a-zA-Z0-9\-]*:[a-zA-Z0-9]{1,12}:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CustomerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<Value<String>>,
-    /// `DeepLinkAllowed`: optional.
+    /// `DeepLinkAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-deeplinkallowed)): [`EnabledType`], one of `Disabled`, `Enabled`, optional.
     #[serde(rename = "DeepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<Value<EnabledType>>,
-    /// `DisconnectTimeoutInMinutes`: optional.
+    /// `DisconnectTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-disconnecttimeoutinminutes)): number, optional. Range: 1 to 600.
     #[serde(
         rename = "DisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<Value<f64>>,
-    /// `DownloadAllowed`: required.
+    /// `DownloadAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-downloadallowed)): [`EnabledType`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "DownloadAllowed")]
     pub download_allowed: Value<EnabledType>,
-    /// `IdleDisconnectTimeoutInMinutes`: optional.
+    /// `IdleDisconnectTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-idledisconnecttimeoutinminutes)): number, optional. Range: 0 to 60.
     #[serde(
         rename = "IdleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<Value<f64>>,
-    /// `PasteAllowed`: required.
+    /// `PasteAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-pasteallowed)): [`EnabledType`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "PasteAllowed")]
     pub paste_allowed: Value<EnabledType>,
-    /// `PrintAllowed`: required.
+    /// `PrintAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-printallowed)): [`EnabledType`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "PrintAllowed")]
     pub print_allowed: Value<EnabledType>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ToolbarConfiguration`: optional.
+    /// `ToolbarConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-toolbarconfiguration)): object [`ToolbarConfiguration`], optional.
     #[serde(
         rename = "ToolbarConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
-    /// `UploadAllowed`: required.
+    /// `UploadAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-uploadallowed)): [`EnabledType`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "UploadAllowed")]
     pub upload_allowed: Value<EnabledType>,
-    /// `WebAuthnAllowed`: optional.
+    /// `WebAuthnAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html#cfn-workspacesweb-usersettings-webauthnallowed)): [`EnabledType`], one of `Disabled`, `Enabled`, optional.
     #[serde(rename = "WebAuthnAllowed", skip_serializing_if = "Option::is_none")]
     pub web_authn_allowed: Option<Value<EnabledType>>,
 }
@@ -1259,27 +1281,27 @@ impl Walk for AuthenticationType {
 
 /// The `BrandingConfiguration` property type of [`UserSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings` `BrandingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-brandingconfiguration.html).
 ///
 /// Every property is optional: start from [`BrandingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BrandingConfiguration {
-    /// `ColorTheme`: optional.
+    /// `ColorTheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-brandingconfiguration.html#cfn-workspacesweb-usersettings-brandingconfiguration-colortheme)): [`ColorTheme`], one of `Light`, `Dark`, optional.
     #[serde(rename = "ColorTheme", skip_serializing_if = "Option::is_none")]
     pub color_theme: Option<Value<ColorTheme>>,
-    /// `Favicon`: optional.
+    /// `Favicon` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-brandingconfiguration.html#cfn-workspacesweb-usersettings-brandingconfiguration-favicon)): string, optional. Pattern: `(^s3://[a-z0-9][a-z0-9\.\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)`.
     #[serde(rename = "Favicon", skip_serializing_if = "Option::is_none")]
     pub favicon: Option<Value<String>>,
-    /// `LocalizedStrings`: optional.
+    /// `LocalizedStrings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-brandingconfiguration.html#cfn-workspacesweb-usersettings-brandingconfiguration-localizedstrings)): map from string to (object [`LocalizedBrandingStrings`]), optional.
     #[serde(rename = "LocalizedStrings", skip_serializing_if = "Option::is_none")]
     pub localized_strings: Option<BTreeMap<String, LocalizedBrandingStrings>>,
-    /// `Logo`: optional.
+    /// `Logo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-brandingconfiguration.html#cfn-workspacesweb-usersettings-brandingconfiguration-logo)): string, optional. Pattern: `(^s3://[a-z0-9][a-z0-9\.\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)`.
     #[serde(rename = "Logo", skip_serializing_if = "Option::is_none")]
     pub logo: Option<Value<String>>,
-    /// `TermsOfService`: optional.
+    /// `TermsOfService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-brandingconfiguration.html#cfn-workspacesweb-usersettings-brandingconfiguration-termsofservice)): string, optional. Length: at most 153600 characters.
     #[serde(rename = "TermsOfService", skip_serializing_if = "Option::is_none")]
     pub terms_of_service: Option<Value<String>>,
-    /// `Wallpaper`: optional.
+    /// `Wallpaper` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-brandingconfiguration.html#cfn-workspacesweb-usersettings-brandingconfiguration-wallpaper)): string, optional. Pattern: `(^s3://[a-z0-9][a-z0-9\.\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)`.
     #[serde(rename = "Wallpaper", skip_serializing_if = "Option::is_none")]
     pub wallpaper: Option<Value<String>>,
 }
@@ -1467,18 +1489,18 @@ impl Walk for ColorTheme {
 
 /// The `CookieSpecification` property type of [`UserSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings` `CookieSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-cookiespecification.html).
 ///
 /// [`CookieSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CookieSpecification {
-    /// `Domain`: required.
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-cookiespecification.html#cfn-workspacesweb-usersettings-cookiespecification-domain)): string, required. Pattern: `^(\.?)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$`. Length: 0 to 253 characters.
     #[serde(rename = "Domain")]
     pub domain: Value<String>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-cookiespecification.html#cfn-workspacesweb-usersettings-cookiespecification-name)): string, optional. Length: 0 to 4096 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-cookiespecification.html#cfn-workspacesweb-usersettings-cookiespecification-path)): string, optional. Pattern: `^/(\S)*$`. Length: 0 to 2000 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -1522,15 +1544,15 @@ impl Walk for CookieSpecification {
 
 /// The `CookieSynchronizationConfiguration` property type of [`UserSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings` `CookieSynchronizationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-cookiesynchronizationconfiguration.html).
 ///
 /// [`CookieSynchronizationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CookieSynchronizationConfiguration {
-    /// `Allowlist`: required.
+    /// `Allowlist` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-cookiesynchronizationconfiguration.html#cfn-workspacesweb-usersettings-cookiesynchronizationconfiguration-allowlist)): list of (object [`CookieSpecification`]), required. Items: 0 to 10.
     #[serde(rename = "Allowlist")]
     pub allowlist: Value<Vec<CookieSpecification>>,
-    /// `Blocklist`: optional.
+    /// `Blocklist` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-cookiesynchronizationconfiguration.html#cfn-workspacesweb-usersettings-cookiesynchronizationconfiguration-blocklist)): list of (object [`CookieSpecification`]), optional. Items: 0 to 10.
     #[serde(rename = "Blocklist", skip_serializing_if = "Option::is_none")]
     pub blocklist: Option<Value<Vec<CookieSpecification>>>,
 }
@@ -1565,21 +1587,21 @@ impl Walk for CookieSynchronizationConfiguration {
 
 /// The `CustomPattern` property type of [`DataProtectionSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings` `CustomPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-custompattern.html).
 ///
 /// [`CustomPattern::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomPattern {
-    /// `KeywordRegex`: optional.
+    /// `KeywordRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-custompattern.html#cfn-workspacesweb-dataprotectionsettings-custompattern-keywordregex)): string, optional. Pattern: `^\/((?:[^\n])+)\/([gimsuyvd]{0,8})$`. Length: 0 to 300 characters.
     #[serde(rename = "KeywordRegex", skip_serializing_if = "Option::is_none")]
     pub keyword_regex: Option<Value<String>>,
-    /// `PatternDescription`: optional.
+    /// `PatternDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-custompattern.html#cfn-workspacesweb-dataprotectionsettings-custompattern-patterndescription)): string, optional. Pattern: `^[ _\-\d\w]+$`. Length: 1 to 256 characters.
     #[serde(rename = "PatternDescription", skip_serializing_if = "Option::is_none")]
     pub pattern_description: Option<Value<String>>,
-    /// `PatternName`: required.
+    /// `PatternName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-custompattern.html#cfn-workspacesweb-dataprotectionsettings-custompattern-patternname)): string, required. Pattern: `^[_\-\d\w]+$`. Length: 1 to 20 characters.
     #[serde(rename = "PatternName")]
     pub pattern_name: Value<String>,
-    /// `PatternRegex`: required.
+    /// `PatternRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-custompattern.html#cfn-workspacesweb-dataprotectionsettings-custompattern-patternregex)): string, required. Pattern: `^\/((?:[^\n])+)\/([gimsuyvd]{0,8})$`. Length: 0 to 300 characters.
     #[serde(rename = "PatternRegex")]
     pub pattern_regex: Value<String>,
 }
@@ -1701,24 +1723,24 @@ impl Walk for IdentityProviderType {
 
 /// The `InlineRedactionConfiguration` property type of [`DataProtectionSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings` `InlineRedactionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionconfiguration.html).
 ///
 /// [`InlineRedactionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InlineRedactionConfiguration {
-    /// `GlobalConfidenceLevel`: optional.
+    /// `GlobalConfidenceLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionconfiguration.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionconfiguration-globalconfidencelevel)): number, optional. Range: 1 to 3.
     #[serde(
         rename = "GlobalConfidenceLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_confidence_level: Option<Value<f64>>,
-    /// `GlobalEnforcedUrls`: optional.
+    /// `GlobalEnforcedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionconfiguration.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionconfiguration-globalenforcedurls)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^((([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\*|[\w%._\-\+~#=@]+)?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?)|(\*|[\w%._\-\+~#=@]+\.[\w%._\-\+~#=@]+)(?::(\d{1,5}))?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?\*))$`.
     #[serde(rename = "GlobalEnforcedUrls", skip_serializing_if = "Option::is_none")]
     pub global_enforced_urls: Option<Value<Vec<Value<String>>>>,
-    /// `GlobalExemptUrls`: optional.
+    /// `GlobalExemptUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionconfiguration.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionconfiguration-globalexempturls)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^((([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\*|[\w%._\-\+~#=@]+)?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?)|(\*|[\w%._\-\+~#=@]+\.[\w%._\-\+~#=@]+)(?::(\d{1,5}))?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?\*))$`.
     #[serde(rename = "GlobalExemptUrls", skip_serializing_if = "Option::is_none")]
     pub global_exempt_urls: Option<Value<Vec<Value<String>>>>,
-    /// `InlineRedactionPatterns`: required.
+    /// `InlineRedactionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionconfiguration.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionconfiguration-inlineredactionpatterns)): list of (object [`InlineRedactionPattern`]), required. Items: 0 to 150.
     #[serde(rename = "InlineRedactionPatterns")]
     pub inline_redaction_patterns: Value<Vec<InlineRedactionPattern>>,
 }
@@ -1771,27 +1793,27 @@ impl Walk for InlineRedactionConfiguration {
 
 /// The `InlineRedactionPattern` property type of [`DataProtectionSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings` `InlineRedactionPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionpattern.html).
 ///
 /// [`InlineRedactionPattern::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InlineRedactionPattern {
-    /// `BuiltInPatternId`: optional.
+    /// `BuiltInPatternId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionpattern.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionpattern-builtinpatternid)): string, optional. Pattern: `^[_\-\d\w]+$`. Length: 1 to 50 characters.
     #[serde(rename = "BuiltInPatternId", skip_serializing_if = "Option::is_none")]
     pub built_in_pattern_id: Option<Value<String>>,
-    /// `ConfidenceLevel`: optional.
+    /// `ConfidenceLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionpattern.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionpattern-confidencelevel)): number, optional. Range: 1 to 3.
     #[serde(rename = "ConfidenceLevel", skip_serializing_if = "Option::is_none")]
     pub confidence_level: Option<Value<f64>>,
-    /// `CustomPattern`: optional.
+    /// `CustomPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionpattern.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionpattern-custompattern)): object [`CustomPattern`], optional.
     #[serde(rename = "CustomPattern", skip_serializing_if = "Option::is_none")]
     pub custom_pattern: Option<CustomPattern>,
-    /// `EnforcedUrls`: optional.
+    /// `EnforcedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionpattern.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionpattern-enforcedurls)): list of (string), optional. Items: 1 to 20. Each item: Pattern: `^((([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\*|[\w%._\-\+~#=@]+)?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?)|(\*|[\w%._\-\+~#=@]+\.[\w%._\-\+~#=@]+)(?::(\d{1,5}))?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?\*))$`.
     #[serde(rename = "EnforcedUrls", skip_serializing_if = "Option::is_none")]
     pub enforced_urls: Option<Value<Vec<Value<String>>>>,
-    /// `ExemptUrls`: optional.
+    /// `ExemptUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionpattern.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionpattern-exempturls)): list of (string), optional. Items: 1 to 20. Each item: Pattern: `^((([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\*|[\w%._\-\+~#=@]+)?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?)|(\*|[\w%._\-\+~#=@]+\.[\w%._\-\+~#=@]+)(?::(\d{1,5}))?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?\*))$`.
     #[serde(rename = "ExemptUrls", skip_serializing_if = "Option::is_none")]
     pub exempt_urls: Option<Value<Vec<Value<String>>>>,
-    /// `RedactionPlaceHolder`: required.
+    /// `RedactionPlaceHolder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-inlineredactionpattern.html#cfn-workspacesweb-dataprotectionsettings-inlineredactionpattern-redactionplaceholder)): object [`RedactionPlaceHolder`], required.
     #[serde(rename = "RedactionPlaceHolder")]
     pub redaction_place_holder: RedactionPlaceHolder,
 }
@@ -1885,15 +1907,17 @@ impl Walk for InstanceType {
 
 /// The `IpRule` property type of [`IpAccessSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::IpAccessSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::IpAccessSettings` `IpRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-ipaccesssettings-iprule.html).
 ///
 /// [`IpRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpRule {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-ipaccesssettings-iprule.html#cfn-workspacesweb-ipaccesssettings-iprule-description)): string, optional. Pattern: `^.+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IpRange`: required.
+    /// A single IP address or an IP address range in CIDR notation
+    ///
+    /// `IpRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-ipaccesssettings-iprule.html#cfn-workspacesweb-ipaccesssettings-iprule-iprange)): string, required.
     #[serde(rename = "IpRange")]
     pub ip_range: Value<String>,
 }
@@ -1928,33 +1952,33 @@ impl Walk for IpRule {
 
 /// The `LocalizedBrandingStrings` property type of [`UserSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings` `LocalizedBrandingStrings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html).
 ///
 /// [`LocalizedBrandingStrings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocalizedBrandingStrings {
-    /// `BrowserTabTitle`: required.
+    /// `BrowserTabTitle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-browsertabtitle)): string, required. Pattern: `` ^[^<>&'`~\\]*$ ``.
     #[serde(rename = "BrowserTabTitle")]
     pub browser_tab_title: Value<String>,
-    /// `ContactButtonText`: optional.
+    /// `ContactButtonText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-contactbuttontext)): string, optional. Pattern: `` ^[^<>&'`~\\]*$ ``.
     #[serde(rename = "ContactButtonText", skip_serializing_if = "Option::is_none")]
     pub contact_button_text: Option<Value<String>>,
-    /// `ContactLink`: optional.
+    /// `ContactLink` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-contactlink)): string, optional. Pattern: `^(https?://|mailto:).*`.
     #[serde(rename = "ContactLink", skip_serializing_if = "Option::is_none")]
     pub contact_link: Option<Value<String>>,
-    /// `LoadingText`: optional.
+    /// `LoadingText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-loadingtext)): string, optional. Pattern: `` ^[^<>&'`~\\]*$ ``.
     #[serde(rename = "LoadingText", skip_serializing_if = "Option::is_none")]
     pub loading_text: Option<Value<String>>,
-    /// `LoginButtonText`: optional.
+    /// `LoginButtonText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-loginbuttontext)): string, optional. Pattern: `` ^[^<>&'`~\\]*$ ``.
     #[serde(rename = "LoginButtonText", skip_serializing_if = "Option::is_none")]
     pub login_button_text: Option<Value<String>>,
-    /// `LoginDescription`: optional.
+    /// `LoginDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-logindescription)): string, optional. Pattern: `` ^[^<>&'`~\\]*$ ``.
     #[serde(rename = "LoginDescription", skip_serializing_if = "Option::is_none")]
     pub login_description: Option<Value<String>>,
-    /// `LoginTitle`: optional.
+    /// `LoginTitle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-logintitle)): string, optional. Pattern: `` ^[^<>&'`~\\]*$ ``.
     #[serde(rename = "LoginTitle", skip_serializing_if = "Option::is_none")]
     pub login_title: Option<Value<String>>,
-    /// `WelcomeText`: required.
+    /// `WelcomeText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-localizedbrandingstrings.html#cfn-workspacesweb-usersettings-localizedbrandingstrings-welcometext)): string, required. Pattern: `` ^[^<>&'`~\\]*$ ``.
     #[serde(rename = "WelcomeText")]
     pub welcome_text: Value<String>,
 }
@@ -2040,12 +2064,12 @@ impl Walk for LocalizedBrandingStrings {
 
 /// The `LogConfiguration` property type of [`SessionLogger`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::SessionLogger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::SessionLogger` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-logconfiguration.html).
 ///
 /// Every property is optional: start from [`LogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-logconfiguration.html#cfn-workspacesweb-sessionlogger-logconfiguration-s3)): object [`S3LogConfiguration`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3LogConfiguration>,
 }
@@ -2133,18 +2157,18 @@ impl Walk for MaxDisplayResolution {
 
 /// The `RedactionPlaceHolder` property type of [`DataProtectionSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::DataProtectionSettings` `RedactionPlaceHolder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-redactionplaceholder.html).
 ///
 /// [`RedactionPlaceHolder::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedactionPlaceHolder {
-    /// `RedactionPlaceHolderText`: optional.
+    /// `RedactionPlaceHolderText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-redactionplaceholder.html#cfn-workspacesweb-dataprotectionsettings-redactionplaceholder-redactionplaceholdertext)): string, optional. Pattern: `^[*_\-\d\w]+$`. Length: 1 to 20 characters.
     #[serde(
         rename = "RedactionPlaceHolderText",
         skip_serializing_if = "Option::is_none"
     )]
     pub redaction_place_holder_text: Option<Value<String>>,
-    /// `RedactionPlaceHolderType`: required.
+    /// `RedactionPlaceHolderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-redactionplaceholder.html#cfn-workspacesweb-dataprotectionsettings-redactionplaceholder-redactionplaceholdertype)): [`RedactionPlaceHolderType`], one of `CustomText`, required.
     #[serde(rename = "RedactionPlaceHolderType")]
     pub redaction_place_holder_type: Value<RedactionPlaceHolderType>,
 }
@@ -2196,24 +2220,24 @@ impl Walk for RedactionPlaceHolderType {
 
 /// The `S3LogConfiguration` property type of [`SessionLogger`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::SessionLogger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::SessionLogger` `S3LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-s3logconfiguration.html).
 ///
 /// [`S3LogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3LogConfiguration {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-s3logconfiguration.html#cfn-workspacesweb-sessionlogger-s3logconfiguration-bucket)): string, required. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 1 to 256 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BucketOwner`: optional.
+    /// `BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-s3logconfiguration.html#cfn-workspacesweb-sessionlogger-s3logconfiguration-bucketowner)): string, optional. Pattern: `^[0-9]{12}$`.
     #[serde(rename = "BucketOwner", skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<Value<String>>,
-    /// `FolderStructure`: required.
+    /// `FolderStructure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-s3logconfiguration.html#cfn-workspacesweb-sessionlogger-s3logconfiguration-folderstructure)): [`FolderStructure`], one of `Flat`, `NestedByDate`, required.
     #[serde(rename = "FolderStructure")]
     pub folder_structure: Value<FolderStructure>,
-    /// `KeyPrefix`: optional.
+    /// `KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-s3logconfiguration.html#cfn-workspacesweb-sessionlogger-s3logconfiguration-keyprefix)): string, optional. Pattern: `^[\d\w\-_/!().*']+$`. Length: 1 to 256 characters.
     #[serde(rename = "KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<Value<String>>,
-    /// `LogFileFormat`: required.
+    /// `LogFileFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-s3logconfiguration.html#cfn-workspacesweb-sessionlogger-s3logconfiguration-logfileformat)): [`LogFileFormat`], one of `JSONLines`, `Json`, required.
     #[serde(rename = "LogFileFormat")]
     pub log_file_format: Value<LogFileFormat>,
 }
@@ -2267,15 +2291,15 @@ impl Walk for S3LogConfiguration {
 
 /// The `Tag` property type of [`BrowserSettings`], [`DataProtectionSettings`], [`IdentityProvider`], [`IpAccessSettings`], [`NetworkSettings`], [`Portal`], [`SessionLogger`], [`TrustStore`], [`UserAccessLoggingSettings`] and [`UserSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::BrowserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html), [`AWS::WorkSpacesWeb::DataProtectionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-dataprotectionsettings.html), [`AWS::WorkSpacesWeb::IdentityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-identityprovider.html), [`AWS::WorkSpacesWeb::IpAccessSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-ipaccesssettings.html), [`AWS::WorkSpacesWeb::NetworkSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-networksettings.html), [`AWS::WorkSpacesWeb::Portal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-portal.html), [`AWS::WorkSpacesWeb::SessionLogger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-sessionlogger.html), [`AWS::WorkSpacesWeb::TrustStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-truststore.html), [`AWS::WorkSpacesWeb::UserAccessLoggingSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-useraccessloggingsettings.html), [`AWS::WorkSpacesWeb::UserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::BrowserSettings` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-browsersettings-tag.html), [`AWS::WorkSpacesWeb::DataProtectionSettings` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-dataprotectionsettings-tag.html), [`AWS::WorkSpacesWeb::IdentityProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-identityprovider-tag.html), [`AWS::WorkSpacesWeb::IpAccessSettings` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-ipaccesssettings-tag.html), [`AWS::WorkSpacesWeb::NetworkSettings` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-networksettings-tag.html), [`AWS::WorkSpacesWeb::Portal` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-portal-tag.html), [`AWS::WorkSpacesWeb::SessionLogger` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-sessionlogger-tag.html), [`AWS::WorkSpacesWeb::TrustStore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-truststore-tag.html), [`AWS::WorkSpacesWeb::UserAccessLoggingSettings` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-useraccessloggingsettings-tag.html), [`AWS::WorkSpacesWeb::UserSettings` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-browsersettings-tag.html#cfn-workspacesweb-browsersettings-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-browsersettings-tag.html#cfn-workspacesweb-browsersettings-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2304,24 +2328,24 @@ impl Walk for Tag {
 
 /// The `ToolbarConfiguration` property type of [`UserSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-usersettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::UserSettings` `ToolbarConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-toolbarconfiguration.html).
 ///
 /// Every property is optional: start from [`ToolbarConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ToolbarConfiguration {
-    /// `HiddenToolbarItems`: optional.
+    /// `HiddenToolbarItems` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-toolbarconfiguration.html#cfn-workspacesweb-usersettings-toolbarconfiguration-hiddentoolbaritems)): list of ([`ToolbarItem`], one of `Windows`, `DualMonitor`, `FullScreen`, `Webcam`, `Microphone`), optional.
     #[serde(rename = "HiddenToolbarItems", skip_serializing_if = "Option::is_none")]
     pub hidden_toolbar_items: Option<Value<Vec<Value<ToolbarItem>>>>,
-    /// `MaxDisplayResolution`: optional.
+    /// `MaxDisplayResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-toolbarconfiguration.html#cfn-workspacesweb-usersettings-toolbarconfiguration-maxdisplayresolution)): [`MaxDisplayResolution`], one of `size4096X2160`, `size3840X2160`, `size3440X1440`, `size2560X1440`, `size1920X1080`, `size1280X720`, `size1024X768`, `size800X600`, optional.
     #[serde(
         rename = "MaxDisplayResolution",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_display_resolution: Option<Value<MaxDisplayResolution>>,
-    /// `ToolbarType`: optional.
+    /// `ToolbarType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-toolbarconfiguration.html#cfn-workspacesweb-usersettings-toolbarconfiguration-toolbartype)): [`ToolbarType`], one of `Floating`, `Docked`, optional.
     #[serde(rename = "ToolbarType", skip_serializing_if = "Option::is_none")]
     pub toolbar_type: Option<Value<ToolbarType>>,
-    /// `VisualMode`: optional.
+    /// `VisualMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-usersettings-toolbarconfiguration.html#cfn-workspacesweb-usersettings-toolbarconfiguration-visualmode)): [`VisualMode`], one of `Dark`, `Light`, optional.
     #[serde(rename = "VisualMode", skip_serializing_if = "Option::is_none")]
     pub visual_mode: Option<Value<VisualMode>>,
 }
@@ -2447,18 +2471,18 @@ impl Walk for VisualMode {
 
 /// The `WebContentFilteringPolicy` property type of [`BrowserSettings`].
 ///
-/// AWS reference: [`AWS::WorkSpacesWeb::BrowserSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-workspacesweb-browsersettings.html).
+/// AWS reference: [`AWS::WorkSpacesWeb::BrowserSettings` `WebContentFilteringPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-browsersettings-webcontentfilteringpolicy.html).
 ///
 /// Every property is optional: start from [`WebContentFilteringPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebContentFilteringPolicy {
-    /// `AllowedUrls`: optional.
+    /// `AllowedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-browsersettings-webcontentfilteringpolicy.html#cfn-workspacesweb-browsersettings-webcontentfilteringpolicy-allowedurls)): list of (string), optional. Items: 1 to 1000. Each item: Pattern: `^((([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\*|[\w%._\-\+~#=@]+)?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?)|(\*|[\w%._\-\+~#=@]+\.[\w%._\-\+~#=@]+)(?::(\d{1,5}))?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?\*))$`.
     #[serde(rename = "AllowedUrls", skip_serializing_if = "Option::is_none")]
     pub allowed_urls: Option<Value<Vec<Value<String>>>>,
-    /// `BlockedCategories`: optional.
+    /// `BlockedCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-browsersettings-webcontentfilteringpolicy.html#cfn-workspacesweb-browsersettings-webcontentfilteringpolicy-blockedcategories)): list of ([`Category`], one of `Cults`, `Gambling`, `Nudity`, `Pornography`, `SexEducation`, `Tasteless`, `Violence`, `DownloadSites`, `ImageSharing`, `PeerToPeer`, `StreamingMediaAndDownloads`, `GenerativeAI`, `CriminalActivity`, `Hacking`, `HateAndIntolerance`, `IllegalDrug`, `IllegalSoftware`, `SchoolCheating`, `SelfHarm`, `Weapons`, `Chat`, `Games`, `InstantMessaging`, `ProfessionalNetwork`, `SocialNetworking`, `WebBasedEmail`, `ParkedDomains`), optional. Items: 1 to 100.
     #[serde(rename = "BlockedCategories", skip_serializing_if = "Option::is_none")]
     pub blocked_categories: Option<Value<Vec<Value<Category>>>>,
-    /// `BlockedUrls`: optional.
+    /// `BlockedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-workspacesweb-browsersettings-webcontentfilteringpolicy.html#cfn-workspacesweb-browsersettings-webcontentfilteringpolicy-blockedurls)): list of (string), optional. Items: 1 to 1000. Each item: Pattern: `^((([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\*|[\w%._\-\+~#=@]+)?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?)|(\*|[\w%._\-\+~#=@]+\.[\w%._\-\+~#=@]+)(?::(\d{1,5}))?(\/[^@\s]*)?(?:\?([^*\s]+(?:\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?\*))$`.
     #[serde(rename = "BlockedUrls", skip_serializing_if = "Option::is_none")]
     pub blocked_urls: Option<Value<Vec<Value<String>>>>,
 }

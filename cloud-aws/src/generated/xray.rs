@@ -11,22 +11,30 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::XRay::Group` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-group.html)).
 ///
+/// This schema provides construct and validation rules for AWS-XRay Group resource parameters.
+///
 /// [`Group::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Group {
-    /// `FilterExpression`: optional.
+    /// The filter expression defining criteria by which to group traces.
+    ///
+    /// `FilterExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-group.html#cfn-xray-group-filterexpression)): string, optional.
     #[serde(rename = "FilterExpression", skip_serializing_if = "Option::is_none")]
     pub filter_expression: Option<Value<String>>,
-    /// `GroupName`: required.
+    /// The case-sensitive name of the new group. Names must be unique.
+    ///
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-group.html#cfn-xray-group-groupname)): string, required. Length: 1 to 32 characters.
     #[serde(rename = "GroupName")]
     pub group_name: Value<String>,
-    /// `InsightsConfiguration`: optional.
+    /// `InsightsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-group.html#cfn-xray-group-insightsconfiguration)): object [`InsightsConfiguration`], optional.
     #[serde(
         rename = "InsightsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub insights_configuration: Option<InsightsConfiguration>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-group.html#cfn-xray-group-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -92,19 +100,27 @@ impl ResourceRef<Group> {
 
 /// The properties of an `AWS::XRay::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-resourcepolicy.html)).
 ///
+/// This schema provides construct and validation rules for AWS-XRay Resource Policy resource parameters.
+///
 /// [`ResourcePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `BypassPolicyLockoutCheck`: optional.
+    /// A flag to indicate whether to bypass the resource policy lockout safety check
+    ///
+    /// `BypassPolicyLockoutCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-resourcepolicy.html#cfn-xray-resourcepolicy-bypasspolicylockoutcheck)): boolean, optional.
     #[serde(
         rename = "BypassPolicyLockoutCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub bypass_policy_lockout_check: Option<Value<bool>>,
-    /// `PolicyDocument`: required.
+    /// The resource policy document, which can be up to 5kb in size.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-resourcepolicy.html#cfn-xray-resourcepolicy-policydocument)): string, required. Length: 1 to 5120 characters.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Value<String>,
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the resource policy. Must be unique within a specific AWS account.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-resourcepolicy.html#cfn-xray-resourcepolicy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `[\w+=,.@-]+`. Length: 1 to 128 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
 }
@@ -151,22 +167,28 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::XRay::SamplingRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html)).
 ///
+/// This schema provides construct and validation rules for AWS-XRay SamplingRule resource parameters.
+///
 /// Every property is optional: start from [`SamplingRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SamplingRule {
-    /// `RuleName`: optional, deprecated by AWS.
+    /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html#cfn-xray-samplingrule-rulename)): string, optional, deprecated by AWS. Length: 1 to 32 characters.
     #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<Value<String>>,
-    /// `SamplingRule`: optional.
+    /// `SamplingRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html#cfn-xray-samplingrule-samplingrule)): object [`SamplingRuleSamplingRule`], optional.
     #[serde(rename = "SamplingRule", skip_serializing_if = "Option::is_none")]
     pub sampling_rule: Option<SamplingRuleSamplingRule>,
-    /// `SamplingRuleRecord`: optional, deprecated by AWS.
+    /// `SamplingRuleRecord` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html#cfn-xray-samplingrule-samplingrulerecord)): object [`SamplingRuleRecord`], optional, deprecated by AWS.
     #[serde(rename = "SamplingRuleRecord", skip_serializing_if = "Option::is_none")]
     pub sampling_rule_record: Option<SamplingRuleRecord>,
-    /// `SamplingRuleUpdate`: optional, deprecated by AWS.
+    /// `SamplingRuleUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html#cfn-xray-samplingrule-samplingruleupdate)): object [`SamplingRuleUpdate`], optional, deprecated by AWS.
     #[serde(rename = "SamplingRuleUpdate", skip_serializing_if = "Option::is_none")]
     pub sampling_rule_update: Option<SamplingRuleUpdate>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html#cfn-xray-samplingrule-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -241,10 +263,14 @@ impl ResourceRef<SamplingRule> {
 
 /// The properties of an `AWS::XRay::TransactionSearchConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-transactionsearchconfig.html)).
 ///
+/// This schema provides construct and validation rules for AWS-XRay TransactionSearchConfig resource parameters.
+///
 /// Every property is optional: start from [`TransactionSearchConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TransactionSearchConfig {
-    /// `IndexingPercentage`: optional.
+    /// Determines the percentage of traces indexed from CloudWatch Logs to X-Ray
+    ///
+    /// `IndexingPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-transactionsearchconfig.html#cfn-xray-transactionsearchconfig-indexingpercentage)): number, optional. Range: 0 to 100.
     #[serde(rename = "IndexingPercentage", skip_serializing_if = "Option::is_none")]
     pub indexing_percentage: Option<Value<f64>>,
 }
@@ -287,15 +313,19 @@ impl ResourceRef<TransactionSearchConfig> {
 
 /// The `InsightsConfiguration` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::XRay::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-group.html).
+/// AWS reference: [`AWS::XRay::Group` `InsightsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-group-insightsconfiguration.html).
 ///
 /// Every property is optional: start from [`InsightsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InsightsConfiguration {
-    /// `InsightsEnabled`: optional.
+    /// Set the InsightsEnabled value to true to enable insights or false to disable insights.
+    ///
+    /// `InsightsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-group-insightsconfiguration.html#cfn-xray-group-insightsconfiguration-insightsenabled)): boolean, optional.
     #[serde(rename = "InsightsEnabled", skip_serializing_if = "Option::is_none")]
     pub insights_enabled: Option<Value<bool>>,
-    /// `NotificationsEnabled`: optional.
+    /// Set the NotificationsEnabled value to true to enable insights notifications. Notifications can only be enabled on a group with InsightsEnabled set to true.
+    ///
+    /// `NotificationsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-group-insightsconfiguration.html#cfn-xray-group-insightsconfiguration-notificationsenabled)): boolean, optional.
     #[serde(
         rename = "NotificationsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -336,15 +366,19 @@ impl Walk for InsightsConfiguration {
 
 /// The `SamplingRateBoost` property type of [`SamplingRule`].
 ///
-/// AWS reference: [`AWS::XRay::SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html).
+/// AWS reference: [`AWS::XRay::SamplingRule` `SamplingRateBoost`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrateboost.html).
 ///
 /// Every property is required: [`SamplingRateBoost::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SamplingRateBoost {
-    /// `CooldownWindowMinutes`: required.
+    /// Time window (in minutes) in which only one sampling rate boost can be triggered. After a boost occurs, no further boosts are allowed until the next window.
+    ///
+    /// `CooldownWindowMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrateboost.html#cfn-xray-samplingrule-samplingrateboost-cooldownwindowminutes)): integer, required. Range: at least 1.
     #[serde(rename = "CooldownWindowMinutes")]
     pub cooldown_window_minutes: Value<i64>,
-    /// `MaxRate`: required.
+    /// The maximum sampling rate X-Ray will apply when it detects anomalies. X-Ray determines the appropriate rate between your baseline and the maximum, depending on anomaly activity.
+    ///
+    /// `MaxRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrateboost.html#cfn-xray-samplingrule-samplingrateboost-maxrate)): number, required. Range: 0 to 1.
     #[serde(rename = "MaxRate")]
     pub max_rate: Value<f64>,
 }
@@ -376,18 +410,22 @@ impl Walk for SamplingRateBoost {
 
 /// The `SamplingRuleRecord` property type of [`SamplingRule`].
 ///
-/// AWS reference: [`AWS::XRay::SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html).
+/// AWS reference: [`AWS::XRay::SamplingRule` `SamplingRuleRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrulerecord.html).
 ///
 /// Every property is optional: start from [`SamplingRuleRecord::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SamplingRuleRecord {
-    /// `CreatedAt`: optional.
+    /// When the rule was created, in Unix time seconds.
+    ///
+    /// `CreatedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrulerecord.html#cfn-xray-samplingrule-samplingrulerecord-createdat)): string, optional.
     #[serde(rename = "CreatedAt", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Value<String>>,
-    /// `ModifiedAt`: optional.
+    /// When the rule was modified, in Unix time seconds.
+    ///
+    /// `ModifiedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrulerecord.html#cfn-xray-samplingrule-samplingrulerecord-modifiedat)): string, optional.
     #[serde(rename = "ModifiedAt", skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<Value<String>>,
-    /// `SamplingRule`: optional.
+    /// `SamplingRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrulerecord.html#cfn-xray-samplingrule-samplingrulerecord-samplingrule)): object [`SamplingRuleSamplingRule2`], optional.
     #[serde(rename = "SamplingRule", skip_serializing_if = "Option::is_none")]
     pub sampling_rule: Option<SamplingRuleSamplingRule2>,
 }
@@ -433,51 +471,77 @@ impl Walk for SamplingRuleRecord {
 
 /// The `SamplingRule` property type of [`SamplingRule`].
 ///
-/// AWS reference: [`AWS::XRay::SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html).
+/// AWS reference: [`AWS::XRay::SamplingRule` `SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html).
 ///
 /// [`SamplingRuleSamplingRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SamplingRuleSamplingRule {
-    /// `Attributes`: optional.
+    /// Matches attributes derived from the request.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-attributes)): map from string to (string), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `FixedRate`: required.
+    /// The percentage of matching requests to instrument, after the reservoir is exhausted.
+    ///
+    /// `FixedRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-fixedrate)): number, required. Range: 0 to 1.
     #[serde(rename = "FixedRate")]
     pub fixed_rate: Value<f64>,
-    /// `HTTPMethod`: required.
+    /// Matches the HTTP method from a request URL.
+    ///
+    /// `HTTPMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-httpmethod)): string, required. Length: 0 to 10 characters.
     #[serde(rename = "HTTPMethod")]
     pub http_method: Value<String>,
-    /// `Host`: required.
+    /// Matches the hostname from a request URL.
+    ///
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-host)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "Host")]
     pub host: Value<String>,
-    /// `Priority`: required.
+    /// The priority of the sampling rule.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-priority)): integer, required. Range: 1 to 9999.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `ReservoirSize`: required.
+    /// A fixed number of matching requests to instrument per second, prior to applying the fixed rate. The reservoir is not used directly by services, but applies to all services using the rule collectively.
+    ///
+    /// `ReservoirSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-reservoirsize)): integer, required. Range: at least 0.
     #[serde(rename = "ReservoirSize")]
     pub reservoir_size: Value<i64>,
-    /// `ResourceARN`: required.
+    /// Matches the ARN of the AWS resource on which the service runs.
+    ///
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-resourcearn)): string, required. Length: 0 to 500 characters.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RuleARN`: optional.
+    /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
+    ///
+    /// `RuleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-rulearn)): string, optional.
     #[serde(rename = "RuleARN", skip_serializing_if = "Option::is_none")]
     pub rule_arn: Option<Value<String>>,
-    /// `RuleName`: optional.
+    /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-rulename)): string, optional. Length: 1 to 32 characters.
     #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<Value<String>>,
-    /// `SamplingRateBoost`: optional.
+    /// `SamplingRateBoost` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-samplingrateboost)): object [`SamplingRateBoost`], optional.
     #[serde(rename = "SamplingRateBoost", skip_serializing_if = "Option::is_none")]
     pub sampling_rate_boost: Option<SamplingRateBoost>,
-    /// `ServiceName`: required.
+    /// Matches the name that the service uses to identify itself in segments.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-servicename)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "ServiceName")]
     pub service_name: Value<String>,
-    /// `ServiceType`: required.
+    /// Matches the origin that the service uses to identify its type in segments.
+    ///
+    /// `ServiceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-servicetype)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "ServiceType")]
     pub service_type: Value<String>,
-    /// `URLPath`: required.
+    /// Matches the path from a request URL.
+    ///
+    /// `URLPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-urlpath)): string, required. Length: 0 to 128 characters.
     #[serde(rename = "URLPath")]
     pub url_path: Value<String>,
-    /// `Version`: optional, create-only (changing it replaces the resource).
+    /// The version of the sampling rule format (1)
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-version)): integer, optional, create-only (changing it replaces the resource). Range: at least 1.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<i64>>,
 }
@@ -583,51 +647,77 @@ impl Walk for SamplingRuleSamplingRule {
 
 /// The `SamplingRule` property type of [`SamplingRule`].
 ///
-/// AWS reference: [`AWS::XRay::SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html).
+/// AWS reference: [`AWS::XRay::SamplingRule` `SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html).
 ///
 /// [`SamplingRuleSamplingRule2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SamplingRuleSamplingRule2 {
-    /// `Attributes`: optional.
+    /// Matches attributes derived from the request.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-attributes)): map from string to (string), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `FixedRate`: required.
+    /// The percentage of matching requests to instrument, after the reservoir is exhausted.
+    ///
+    /// `FixedRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-fixedrate)): number, required. Range: 0 to 1.
     #[serde(rename = "FixedRate")]
     pub fixed_rate: Value<f64>,
-    /// `HTTPMethod`: required.
+    /// Matches the HTTP method from a request URL.
+    ///
+    /// `HTTPMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-httpmethod)): string, required. Length: 0 to 10 characters.
     #[serde(rename = "HTTPMethod")]
     pub http_method: Value<String>,
-    /// `Host`: required.
+    /// Matches the hostname from a request URL.
+    ///
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-host)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "Host")]
     pub host: Value<String>,
-    /// `Priority`: required.
+    /// The priority of the sampling rule.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-priority)): integer, required. Range: 1 to 9999.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `ReservoirSize`: required.
+    /// A fixed number of matching requests to instrument per second, prior to applying the fixed rate. The reservoir is not used directly by services, but applies to all services using the rule collectively.
+    ///
+    /// `ReservoirSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-reservoirsize)): integer, required. Range: at least 0.
     #[serde(rename = "ReservoirSize")]
     pub reservoir_size: Value<i64>,
-    /// `ResourceARN`: required.
+    /// Matches the ARN of the AWS resource on which the service runs.
+    ///
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-resourcearn)): string, required. Length: 0 to 500 characters.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RuleARN`: optional.
+    /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
+    ///
+    /// `RuleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-rulearn)): string, optional.
     #[serde(rename = "RuleARN", skip_serializing_if = "Option::is_none")]
     pub rule_arn: Option<Value<String>>,
-    /// `RuleName`: optional.
+    /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-rulename)): string, optional. Length: 1 to 32 characters.
     #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<Value<String>>,
-    /// `SamplingRateBoost`: optional.
+    /// `SamplingRateBoost` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-samplingrateboost)): object [`SamplingRateBoost`], optional.
     #[serde(rename = "SamplingRateBoost", skip_serializing_if = "Option::is_none")]
     pub sampling_rate_boost: Option<SamplingRateBoost>,
-    /// `ServiceName`: required.
+    /// Matches the name that the service uses to identify itself in segments.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-servicename)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "ServiceName")]
     pub service_name: Value<String>,
-    /// `ServiceType`: required.
+    /// Matches the origin that the service uses to identify its type in segments.
+    ///
+    /// `ServiceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-servicetype)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "ServiceType")]
     pub service_type: Value<String>,
-    /// `URLPath`: required.
+    /// Matches the path from a request URL.
+    ///
+    /// `URLPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-urlpath)): string, required. Length: 0 to 128 characters.
     #[serde(rename = "URLPath")]
     pub url_path: Value<String>,
-    /// `Version`: optional.
+    /// The version of the sampling rule format (1)
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingrule.html#cfn-xray-samplingrule-samplingrule-version)): integer, optional. Range: at least 1.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<i64>>,
 }
@@ -733,48 +823,72 @@ impl Walk for SamplingRuleSamplingRule2 {
 
 /// The `SamplingRuleUpdate` property type of [`SamplingRule`].
 ///
-/// AWS reference: [`AWS::XRay::SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html).
+/// AWS reference: [`AWS::XRay::SamplingRule` `SamplingRuleUpdate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html).
 ///
 /// Every property is optional: start from [`SamplingRuleUpdate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SamplingRuleUpdate {
-    /// `Attributes`: optional.
+    /// Matches attributes derived from the request.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-attributes)): map from string to (string), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `FixedRate`: optional.
+    /// The percentage of matching requests to instrument, after the reservoir is exhausted.
+    ///
+    /// `FixedRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-fixedrate)): number, optional. Range: 0 to 1.
     #[serde(rename = "FixedRate", skip_serializing_if = "Option::is_none")]
     pub fixed_rate: Option<Value<f64>>,
-    /// `HTTPMethod`: optional.
+    /// Matches the HTTP method from a request URL.
+    ///
+    /// `HTTPMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-httpmethod)): string, optional. Length: at most 10 characters.
     #[serde(rename = "HTTPMethod", skip_serializing_if = "Option::is_none")]
     pub http_method: Option<Value<String>>,
-    /// `Host`: optional.
+    /// Matches the hostname from a request URL.
+    ///
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-host)): string, optional. Length: at most 64 characters.
     #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
     pub host: Option<Value<String>>,
-    /// `Priority`: optional.
+    /// The priority of the sampling rule.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-priority)): integer, optional. Range: 1 to 9999.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `ReservoirSize`: optional.
+    /// A fixed number of matching requests to instrument per second, prior to applying the fixed rate. The reservoir is not used directly by services, but applies to all services using the rule collectively.
+    ///
+    /// `ReservoirSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-reservoirsize)): integer, optional. Range: at least 0.
     #[serde(rename = "ReservoirSize", skip_serializing_if = "Option::is_none")]
     pub reservoir_size: Option<Value<i64>>,
-    /// `ResourceARN`: optional.
+    /// Matches the ARN of the AWS resource on which the service runs.
+    ///
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-resourcearn)): string, optional. Length: at most 500 characters.
     #[serde(rename = "ResourceARN", skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<Value<String>>,
-    /// `RuleARN`: optional.
+    /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
+    ///
+    /// `RuleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-rulearn)): string, optional.
     #[serde(rename = "RuleARN", skip_serializing_if = "Option::is_none")]
     pub rule_arn: Option<Value<String>>,
-    /// `RuleName`: optional.
+    /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-rulename)): string, optional. Length: 1 to 32 characters.
     #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<Value<String>>,
-    /// `SamplingRateBoost`: optional.
+    /// `SamplingRateBoost` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-samplingrateboost)): object [`SamplingRateBoost`], optional.
     #[serde(rename = "SamplingRateBoost", skip_serializing_if = "Option::is_none")]
     pub sampling_rate_boost: Option<SamplingRateBoost>,
-    /// `ServiceName`: optional.
+    /// Matches the name that the service uses to identify itself in segments.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-servicename)): string, optional. Length: at most 64 characters.
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
-    /// `ServiceType`: optional.
+    /// Matches the origin that the service uses to identify its type in segments.
+    ///
+    /// `ServiceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-servicetype)): string, optional. Length: at most 64 characters.
     #[serde(rename = "ServiceType", skip_serializing_if = "Option::is_none")]
     pub service_type: Option<Value<String>>,
-    /// `URLPath`: optional.
+    /// Matches the path from a request URL.
+    ///
+    /// `URLPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-samplingruleupdate.html#cfn-xray-samplingrule-samplingruleupdate-urlpath)): string, optional. Length: at most 128 characters.
     #[serde(rename = "URLPath", skip_serializing_if = "Option::is_none")]
     pub url_path: Option<Value<String>>,
 }
@@ -900,15 +1014,19 @@ impl Walk for SamplingRuleUpdate {
 
 /// The `Tag` property type of [`Group`] and [`SamplingRule`].
 ///
-/// AWS reference: [`AWS::XRay::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-group.html), [`AWS::XRay::SamplingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-xray-samplingrule.html).
+/// AWS reference: [`AWS::XRay::Group` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-group-tag.html), [`AWS::XRay::SamplingRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-samplingrule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-group-tag.html#cfn-xray-group-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-xray-group-tag.html#cfn-xray-group-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
