@@ -165,6 +165,13 @@ fn constraints(facts: &Facts, what: &str) -> String {
         let values: Vec<String> = facts.allowed.iter().map(|v| code(v)).collect();
         out.push(format!("{what}Allowed values: {}.", values.join(", ")));
     }
+    if !facts.case_insensitive.is_empty() {
+        let values: Vec<String> = facts.case_insensitive.iter().map(|v| code(v)).collect();
+        out.push(format!(
+            "{what}Allowed values (any case): {}.",
+            values.join(", ")
+        ));
+    }
     if let Some(pattern) = &facts.pattern {
         out.push(format!("{what}Pattern: {}.", code(pattern)));
     }

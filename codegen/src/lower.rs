@@ -88,6 +88,31 @@ pub(crate) struct Facts {
     pub(crate) allowed: Vec<String>,
     /// The facts of an array's items.
     pub(crate) items: Option<Box<Facts>>,
+    /// `format` (`AWS::EC2::VPC.Id`, `date-time`), which cfn-lint checks.
+    pub(crate) format: Option<String>,
+    /// The schema combines or conditions its properties (`oneOf`, `anyOf`, `allOf`, `not`,
+    /// `dependencies`, `dependentRequired`, `if`): required properties alone may not be valid.
+    pub(crate) combined: bool,
+    /// `enumCaseInsensitive`, cfn-lint's keyword: string values accepted in any case.
+    pub(crate) case_insensitive: Vec<String>,
+    pub(crate) min_properties: Option<u64>,
+    pub(crate) unique_items: bool,
+}
+
+/// Whether `node` holds a keyword that constrains its properties beyond `required`.
+pub(crate) fn combined(node: &JsonValue) -> bool {
+    [
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "not",
+        "dependencies",
+        "dependentRequired",
+        "dependentSchemas",
+        "if",
+    ]
+    .iter()
+    .any(|k| node.get(k).is_some())
 }
 
 impl Facts {
@@ -113,6 +138,18 @@ impl Facts {
             }
             _ => Vec::new(),
         };
+        // cfn-lint's own keyword, in the schemas it patches: the values it accepts.
+        let case_insensitive = node
+            .get("enumCaseInsensitive")
+            .and_then(JsonValue::as_array)
+            .map(|values| {
+                values
+                    .iter()
+                    .filter_map(JsonValue::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         let items = match node.get("items") {
             Some(items) if items.is_object() && depth < MAX_DEPTH => {
                 Some(Box::new(Self::read(root, items, depth + 1)))
@@ -133,6 +170,11 @@ impl Facts {
             max_items: uint("maxItems"),
             allowed,
             items,
+            format: text("format"),
+            combined: combined(node) || combined(own),
+            case_insensitive,
+            min_properties: uint("minProperties"),
+            unique_items: node.get("uniqueItems").and_then(JsonValue::as_bool) == Some(true),
         }
     }
 }
@@ -186,6 +228,8 @@ pub(crate) struct ResourceModel {
     pub(crate) documentation: String,
     /// The schema's `description`.
     pub(crate) description: Option<String>,
+    /// The schema combines or conditions its properties (see [`Facts::combined`]).
+    pub(crate) combined: bool,
     /// `createOnlyProperties` without the `/properties` prefix, in schema order.
     pub(crate) create_only: Vec<String>,
     pub(crate) attributes: Vec<Attribute>,
@@ -473,6 +517,7 @@ impl Lowerer {
             id,
             documentation,
             description,
+            combined: combined(schema),
             create_only: pointer_list(schema, "createOnlyProperties"),
             attributes,
         })

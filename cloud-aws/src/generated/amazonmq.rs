@@ -14,7 +14,7 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 /// [`Broker::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Broker {
-    /// `AuthenticationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-authenticationstrategy)): string, optional, create-only (changing it replaces the resource).
+    /// `AuthenticationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-authenticationstrategy)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `config_managed`, `ldap`, `simple`.
     #[serde(
         rename = "AuthenticationStrategy",
         skip_serializing_if = "Option::is_none"
@@ -34,7 +34,7 @@ pub struct Broker {
     /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-configuration)): object [`ConfigurationId`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ConfigurationId>,
-    /// `DataReplicationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-datareplicationmode)): string, optional.
+    /// `DataReplicationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-datareplicationmode)): string, optional. Allowed values (any case): `crdr`, `none`.
     #[serde(
         rename = "DataReplicationMode",
         skip_serializing_if = "Option::is_none"
@@ -48,13 +48,13 @@ pub struct Broker {
         skip_serializing_if = "Option::is_none"
     )]
     pub data_replication_primary_broker_arn: Option<Value<String>>,
-    /// `DeploymentMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-deploymentmode)): string, required, create-only (changing it replaces the resource).
+    /// `DeploymentMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-deploymentmode)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `active_standby_multi_az`, `cluster_multi_az`, `single_instance`.
     #[serde(rename = "DeploymentMode")]
     pub deployment_mode: Value<String>,
     /// `EncryptionOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-encryptionoptions)): object [`EncryptionOptions`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionOptions", skip_serializing_if = "Option::is_none")]
     pub encryption_options: Option<EncryptionOptions>,
-    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-enginetype)): string, required, create-only (changing it replaces the resource).
+    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-enginetype)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `activemq`, `rabbitmq`.
     #[serde(rename = "EngineType")]
     pub engine_type: Value<String>,
     /// The version specified to use. See also EngineVersionCurrent.
@@ -93,7 +93,7 @@ pub struct Broker {
     /// `StorageSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-storagesize)): integer, optional.
     #[serde(rename = "StorageSize", skip_serializing_if = "Option::is_none")]
     pub storage_size: Option<Value<i64>>,
-    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-storagetype)): string, optional, create-only (changing it replaces the resource).
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-storagetype)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `EBS`, `EFS`.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<String>>,
     /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-subnetids)): list of (string), optional, create-only (changing it replaces the resource).
@@ -385,7 +385,7 @@ impl ResourceRef<Broker> {
 pub struct Configuration {
     /// The authentication strategy associated with the configuration. The default is SIMPLE.
     ///
-    /// `AuthenticationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-authenticationstrategy)): string, optional, create-only (changing it replaces the resource).
+    /// `AuthenticationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-authenticationstrategy)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `config_managed`, `ldap`, `simple`.
     #[serde(
         rename = "AuthenticationStrategy",
         skip_serializing_if = "Option::is_none"
@@ -403,7 +403,7 @@ pub struct Configuration {
     pub description: Option<Value<String>>,
     /// The type of broker engine. Note: Currently, Amazon MQ only supports ACTIVEMQ for creating and editing broker configurations.
     ///
-    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-enginetype)): string, required, create-only (changing it replaces the resource).
+    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-enginetype)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `activemq`, `rabbitmq`.
     #[serde(rename = "EngineType")]
     pub engine_type: Value<String>,
     /// The version of the broker engine.
@@ -841,7 +841,7 @@ impl Walk for LogList {
 pub struct MaintenanceWindow {
     /// \_Allowed Values\_: \<code\>MONDAY\</code\> \| \<code\>TUESDAY\</code\> \| \<code\>WEDNESDAY\</code\> \| \<code\>THURSDAY\</code\> \| \<code\>FRIDAY\</code\> \| \<code\>SATURDAY\</code\> \| \<code\>SUNDAY\</code\>
     ///
-    /// `DayOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-maintenancewindow.html#cfn-amazonmq-broker-maintenancewindow-dayofweek)): string, required.
+    /// `DayOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-maintenancewindow.html#cfn-amazonmq-broker-maintenancewindow-dayofweek)): string, required. Allowed values (any case): `friday`, `monday`, `saturday`, `sunday`, `thursday`, `tuesday`, `wednesday`.
     #[serde(rename = "DayOfWeek")]
     pub day_of_week: Value<String>,
     /// The time, in 24-hour format, and use only numbers separated by a colon, HH:MM or HH:MM:SS. Example: 13:05. When writing YAML this may need to be quoted to prevent a timestamp being read and converted to a number of minutes or seconds.

@@ -1435,7 +1435,7 @@ pub struct ConditionResourceType {
     /// `ConditionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html#cfn-backup-backupselection-conditionresourcetype-conditionkey)): string, required.
     #[serde(rename = "ConditionKey")]
     pub condition_key: Value<String>,
-    /// `ConditionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html#cfn-backup-backupselection-conditionresourcetype-conditiontype)): string, required.
+    /// `ConditionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html#cfn-backup-backupselection-conditionresourcetype-conditiontype)): string, required. Allowed values (any case): `stringequals`.
     #[serde(rename = "ConditionType")]
     pub condition_type: Value<String>,
     /// `ConditionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html#cfn-backup-backupselection-conditionresourcetype-conditionvalue)): string, required.

@@ -51,7 +51,7 @@ pub struct ComputeEnvironment {
     /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-type)): string, required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-type)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `managed`, `unmanaged`.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
     /// `UnmanagedvCpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-unmanagedvcpus)): integer, optional.
@@ -344,7 +344,7 @@ pub struct JobDefinition {
     /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `PlatformCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-platformcapabilities)): list of (string), optional.
+    /// `PlatformCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-platformcapabilities)): list of (string), optional. Each item: Allowed values (any case): `ec2`, `fargate`, `managed_instances`.
     #[serde(
         rename = "PlatformCapabilities",
         skip_serializing_if = "Option::is_none"
@@ -373,7 +373,7 @@ pub struct JobDefinition {
     /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-timeout)): object [`JobTimeout`], optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<JobTimeout>,
-    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-type)): string, required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-type)): string, required. Allowed values (any case): `container`, `multinode`.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -555,7 +555,7 @@ pub struct JobQueue {
     /// `JobQueueName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-jobqueuename)): string, optional, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "JobQueueName", skip_serializing_if = "Option::is_none")]
     pub job_queue_name: Option<Value<String>>,
-    /// `JobQueueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-jobqueuetype)): string, optional, create-only (changing it replaces the resource).
+    /// `JobQueueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-jobqueuetype)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `ecs`, `ecs_fargate`, `ecs_managed_instances`, `eks`, `sagemaker_training`.
     #[serde(rename = "JobQueueType", skip_serializing_if = "Option::is_none")]
     pub job_queue_type: Option<Value<String>>,
     /// `JobStateTimeLimitActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-jobstatetimelimitactions)): list of (object [`JobStateTimeLimitAction`]), optional.
@@ -919,7 +919,7 @@ pub struct ServiceEnvironment {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_environment_name: Option<Value<String>>,
-    /// `ServiceEnvironmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-serviceenvironmenttype)): string, required, create-only (changing it replaces the resource).
+    /// `ServiceEnvironmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-serviceenvironmenttype)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `sagemaker_training`.
     #[serde(rename = "ServiceEnvironmentType")]
     pub service_environment_type: Value<String>,
     /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-state)): string, optional.
@@ -1166,7 +1166,7 @@ impl Walk for ComputeEnvironmentOrder {
 /// [`ComputeResources::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeResources {
-    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-allocationstrategy)): string, optional.
+    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-allocationstrategy)): string, optional. Allowed values (any case): `best_fit`, `best_fit_progressive`, `best_fit_progressive_ordered`, `spot_capacity_optimized`, `spot_capacity_optimized_prioritized`, `spot_price_capacity_optimized`.
     #[serde(rename = "AllocationStrategy", skip_serializing_if = "Option::is_none")]
     pub allocation_strategy: Option<Value<String>>,
     /// `BidPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-bidpercentage)): integer, optional.
@@ -1230,7 +1230,7 @@ pub struct ComputeResources {
     /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-type)): string, required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-type)): string, required. Allowed values (any case): `ec2`, `ecs_managed_instances`, `fargate`, `fargate_spot`, `spot`.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
     /// `UpdateToLatestImageVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-updatetolatestimageversion)): boolean, optional.
@@ -1885,7 +1885,7 @@ pub struct Device {
     /// `HostPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-device.html#cfn-batch-jobdefinition-device-hostpath)): string, optional.
     #[serde(rename = "HostPath", skip_serializing_if = "Option::is_none")]
     pub host_path: Option<Value<String>>,
-    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-device.html#cfn-batch-jobdefinition-device-permissions)): list of (string), optional.
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-device.html#cfn-batch-jobdefinition-device-permissions)): list of (string), optional. Each item: Allowed values (any case): `mknod`, `read`, `write`.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<String>>>>,
 }
@@ -2027,7 +2027,7 @@ impl Walk for EcsProperties {
 pub struct EcsSettings {
     /// The CloudWatch Container Insights setting applied to the Amazon ECS cluster that backs this compute environment. After you set this property, you can't revert it to the default (unset) state in which the setting is managed outside of AWS Batch. If you remove this property after previously setting it, AWS Batch treats the omission as DISABLED, because the underlying API has no way to unset the value. Because of this, if a stack rollback would return this property to its previous unset state, AWS Batch sets it to DISABLED instead.
     ///
-    /// `ContainerInsights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ecssettings.html#cfn-batch-computeenvironment-ecssettings-containerinsights)): string, optional.
+    /// `ContainerInsights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ecssettings.html#cfn-batch-computeenvironment-ecssettings-containerinsights)): string, optional. Allowed values (any case): `disabled`, `enabled`, `enhanced`.
     #[serde(rename = "ContainerInsights", skip_serializing_if = "Option::is_none")]
     pub container_insights: Option<Value<String>>,
 }
@@ -2227,7 +2227,7 @@ pub struct EfsAuthorizationConfig {
     /// `AccessPointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsauthorizationconfig.html#cfn-batch-jobdefinition-efsauthorizationconfig-accesspointid)): string, optional.
     #[serde(rename = "AccessPointId", skip_serializing_if = "Option::is_none")]
     pub access_point_id: Option<Value<String>>,
-    /// `Iam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsauthorizationconfig.html#cfn-batch-jobdefinition-efsauthorizationconfig-iam)): string, optional.
+    /// `Iam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsauthorizationconfig.html#cfn-batch-jobdefinition-efsauthorizationconfig-iam)): string, optional. Allowed values (any case): `disabled`, `enabled`.
     #[serde(rename = "Iam", skip_serializing_if = "Option::is_none")]
     pub iam: Option<Value<String>>,
 }
@@ -2282,7 +2282,7 @@ pub struct EfsVolumeConfiguration {
     /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-rootdirectory)): string, optional.
     #[serde(rename = "RootDirectory", skip_serializing_if = "Option::is_none")]
     pub root_directory: Option<Value<String>>,
-    /// `TransitEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-transitencryption)): string, optional.
+    /// `TransitEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-transitencryption)): string, optional. Allowed values (any case): `disabled`, `enabled`.
     #[serde(rename = "TransitEncryption", skip_serializing_if = "Option::is_none")]
     pub transit_encryption: Option<Value<String>>,
     /// `TransitEncryptionPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-transitencryptionport)): integer, optional.
@@ -2357,7 +2357,7 @@ impl Walk for EfsVolumeConfiguration {
 pub struct EksAccessEntry {
     /// The desired state of the EKS access entry managed by AWS Batch. When omitted, AWS Batch applies INHERIT\_FROM\_CLUSTER.
     ///
-    /// `DesiredState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksaccessentry.html#cfn-batch-computeenvironment-eksaccessentry-desiredstate)): string, optional.
+    /// `DesiredState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksaccessentry.html#cfn-batch-computeenvironment-eksaccessentry-desiredstate)): string, optional. Allowed values (any case): `disabled`, `enabled`, `inherit_from_cluster`.
     #[serde(rename = "DesiredState", skip_serializing_if = "Option::is_none")]
     pub desired_state: Option<Value<String>>,
 }
@@ -3370,7 +3370,7 @@ impl Walk for EphemeralStorage {
 /// [`EvaluateOnExit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluateOnExit {
-    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html#cfn-batch-jobdefinition-evaluateonexit-action)): string, required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html#cfn-batch-jobdefinition-evaluateonexit-action)): string, required. Allowed values (any case): `exit`, `retry`.
     #[serde(rename = "Action")]
     pub action: Value<String>,
     /// `OnExitCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html#cfn-batch-jobdefinition-evaluateonexit-onexitcode)): string, optional.
@@ -3534,7 +3534,7 @@ pub struct FirelensConfiguration {
     /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-firelensconfiguration.html#cfn-batch-jobdefinition-firelensconfiguration-options)): map from string to (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, Value<String>>>,
-    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-firelensconfiguration.html#cfn-batch-jobdefinition-firelensconfiguration-type)): string, required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-firelensconfiguration.html#cfn-batch-jobdefinition-firelensconfiguration-type)): string, required. Allowed values (any case): `fluentbit`, `fluentd`.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -3894,7 +3894,7 @@ impl Walk for JobQueueState {
 /// Every property is required: [`JobStateTimeLimitAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobStateTimeLimitAction {
-    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html#cfn-batch-jobqueue-jobstatetimelimitaction-action)): string, required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html#cfn-batch-jobqueue-jobstatetimelimitaction-action)): string, required. Allowed values (any case): `cancel`, `terminate`.
     #[serde(rename = "Action")]
     pub action: Value<String>,
     /// `MaxTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html#cfn-batch-jobqueue-jobstatetimelimitaction-maxtimeseconds)): integer, required. Range: 600 to 86400.
@@ -4012,7 +4012,7 @@ pub struct LaunchTemplateSpecification {
     /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-overrides)): list of (object [`LaunchTemplateSpecificationOverride`]), optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Value<Vec<LaunchTemplateSpecificationOverride>>>,
-    /// `UserdataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-userdatatype)): string, optional.
+    /// `UserdataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-userdatatype)): string, optional. Allowed values (any case): `eks_bootstrap_sh`, `eks_nodeadm`.
     #[serde(rename = "UserdataType", skip_serializing_if = "Option::is_none")]
     pub userdata_type: Option<Value<String>>,
     /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-version)): string, optional.
@@ -4097,7 +4097,7 @@ pub struct LaunchTemplateSpecificationOverride {
         skip_serializing_if = "Option::is_none"
     )]
     pub target_instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `UserdataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-userdatatype)): string, optional.
+    /// `UserdataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-userdatatype)): string, optional. Allowed values (any case): `eks_bootstrap_sh`, `eks_nodeadm`.
     #[serde(rename = "UserdataType", skip_serializing_if = "Option::is_none")]
     pub userdata_type: Option<Value<String>>,
     /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-version)): string, optional.
@@ -4257,7 +4257,7 @@ impl Walk for LinuxParameters {
 /// [`LogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `LogDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-logconfiguration.html#cfn-batch-jobdefinition-logconfiguration-logdriver)): string, required.
+    /// `LogDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-logconfiguration.html#cfn-batch-jobdefinition-logconfiguration-logdriver)): string, required. Allowed values (any case): `awsfirelens`, `awslogs`, `fluentd`, `gelf`, `journald`, `json-file`, `splunk`, `syslog`.
     #[serde(rename = "LogDriver")]
     pub log_driver: Value<String>,
     /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-logconfiguration.html#cfn-batch-jobdefinition-logconfiguration-options)): map from string to (string), optional.
@@ -4982,7 +4982,7 @@ impl Walk for MultiNodeEcsTaskProperties {
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-networkconfiguration.html#cfn-batch-jobdefinition-networkconfiguration-assignpublicip)): string, optional.
+    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-networkconfiguration.html#cfn-batch-jobdefinition-networkconfiguration-assignpublicip)): string, optional. Allowed values (any case): `disabled`, `enabled`.
     #[serde(rename = "AssignPublicIp", skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<Value<String>>,
 }
@@ -5225,7 +5225,7 @@ impl Walk for QuotaShareCapacityLimit {
 /// Every property is optional: start from [`QuotaSharePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QuotaSharePolicy {
-    /// `IdleResourceAssignmentStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-quotasharepolicy.html#cfn-batch-schedulingpolicy-quotasharepolicy-idleresourceassignmentstrategy)): string, optional.
+    /// `IdleResourceAssignmentStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-quotasharepolicy.html#cfn-batch-schedulingpolicy-quotasharepolicy-idleresourceassignmentstrategy)): string, optional. Allowed values (any case): `fifo`.
     #[serde(
         rename = "IdleResourceAssignmentStrategy",
         skip_serializing_if = "Option::is_none"
@@ -5265,7 +5265,7 @@ impl Walk for QuotaSharePolicy {
 pub struct QuotaSharePreemptionConfiguration {
     /// Specifies whether jobs within a quota share can be preempted by another, higher priority job in the same quota share.
     ///
-    /// `InSharePreemption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotasharepreemptionconfiguration.html#cfn-batch-quotashare-quotasharepreemptionconfiguration-insharepreemption)): string, required.
+    /// `InSharePreemption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotasharepreemptionconfiguration.html#cfn-batch-quotashare-quotasharepreemptionconfiguration-insharepreemption)): string, required. Allowed values (any case): `disabled`, `enabled`.
     #[serde(rename = "InSharePreemption")]
     pub in_share_preemption: Value<String>,
 }
@@ -5303,7 +5303,7 @@ pub struct QuotaShareResourceSharingConfiguration {
     pub borrow_limit: Option<Value<i64>>,
     /// The resource sharing strategy for the quota share. The \`RESERVE\` strategy allows a quota share to reserve idle capacity for itself. \`LEND\` configures the share to lend its idle capacity to another share in need of capacity. The \`LEND\_AND\_BORROW\` strategy configures the share to borrow idle capacity from an underutilized share, as well as lend to another share.
     ///
-    /// `Strategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotashareresourcesharingconfiguration.html#cfn-batch-quotashare-quotashareresourcesharingconfiguration-strategy)): string, required.
+    /// `Strategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotashareresourcesharingconfiguration.html#cfn-batch-quotashare-quotashareresourcesharingconfiguration-strategy)): string, required. Allowed values (any case): `lend`, `lend_and_borrow`, `reserve`.
     #[serde(rename = "Strategy")]
     pub strategy: Value<String>,
 }
@@ -5394,7 +5394,7 @@ impl Walk for RepositoryCredentials {
 /// Every property is optional: start from [`ResourceRequirement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceRequirement {
-    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourcerequirement.html#cfn-batch-jobdefinition-resourcerequirement-type)): string, optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourcerequirement.html#cfn-batch-jobdefinition-resourcerequirement-type)): string, optional. Allowed values (any case): `gpu`, `memory`, `vcpu`.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
     /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourcerequirement.html#cfn-batch-jobdefinition-resourcerequirement-value)): string, optional.

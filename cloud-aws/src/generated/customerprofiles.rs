@@ -4180,7 +4180,7 @@ pub struct ScheduledTriggerProperties {
     /// `ScheduleEndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-scheduleendtime)): number, optional.
     #[serde(rename = "ScheduleEndTime", skip_serializing_if = "Option::is_none")]
     pub schedule_end_time: Option<Value<f64>>,
-    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-scheduleexpression)): string, required. Pattern: `.*`. Length: 0 to 256 characters.
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-scheduleexpression)): string, required. Allowed values (any case): `rate(5minutes)`, `rate(15minutes)`, `rate(1hours)`, `rate(1days)`. Pattern: `.*`. Length: 0 to 256 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
     /// `ScheduleOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-scheduleoffset)): integer, optional. Range: 0 to 36000.

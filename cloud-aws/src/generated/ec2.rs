@@ -2050,7 +2050,7 @@ pub struct Eip {
     pub address: Option<Value<String>>,
     /// The network (`vpc`). If you define an Elastic IP address and associate it with a VPC that is defined in the same template, you must declare a dependency on the VPC-gateway attachment by using the [DependsOn Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html) on this resource.
     ///
-    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-eip.html#cfn-ec2-eip-domain)): string, optional.
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-eip.html#cfn-ec2-eip-domain)): string, optional. Allowed values (any case): `standard`, `vpc`.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
     /// The ID of the instance. Updates to the `InstanceId` property may require \*some interruptions\*. Updates on an EIP reassociates the address on its associated resource.
@@ -4472,7 +4472,7 @@ impl ResourceRef<IpamInternetRegistryAssociation> {
 pub struct IpamPool {
     /// The address family of the address space in this pool. Either IPv4 or IPv6.
     ///
-    /// `AddressFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-ipampool.html#cfn-ec2-ipampool-addressfamily)): string, required, create-only (changing it replaces the resource).
+    /// `AddressFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-ipampool.html#cfn-ec2-ipampool-addressfamily)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `ipv4`, `ipv6`.
     #[serde(rename = "AddressFamily")]
     pub address_family: Value<String>,
     /// The default netmask length for allocations made from this pool. This value is used when the netmask length of an allocation isn't specified.
@@ -4514,7 +4514,7 @@ pub struct IpamPool {
     pub auto_import: Option<Value<bool>>,
     /// Limits which service in Amazon Web Services that the pool can be used in.
     ///
-    /// `AwsService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-ipampool.html#cfn-ec2-ipampool-awsservice)): string, optional, create-only (changing it replaces the resource).
+    /// `AwsService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-ipampool.html#cfn-ec2-ipampool-awsservice)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `ec2`, `global-services`.
     #[serde(rename = "AwsService", skip_serializing_if = "Option::is_none")]
     pub aws_service: Option<Value<String>>,
     /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-ipampool.html#cfn-ec2-ipampool-description)): string, optional.
@@ -4537,7 +4537,7 @@ pub struct IpamPool {
     pub provisioned_cidrs: Option<Value<Vec<ProvisionedCidr>>>,
     /// The IP address source for pools in the public scope. Only used for provisioning IP address CIDRs to pools in the public scope. Default is \`byoip\`.
     ///
-    /// `PublicIpSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-ipampool.html#cfn-ec2-ipampool-publicipsource)): string, optional, create-only (changing it replaces the resource).
+    /// `PublicIpSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-ipampool.html#cfn-ec2-ipampool-publicipsource)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `amazon`, `byoip`.
     #[serde(rename = "PublicIpSource", skip_serializing_if = "Option::is_none")]
     pub public_ip_source: Option<Value<String>>,
     /// Determines whether or not address space from this pool is publicly advertised. Must be set if and only if the pool is IPv6.
@@ -6695,7 +6695,7 @@ pub struct NetworkAclEntry {
     pub protocol: Value<i64>,
     /// Indicates whether to allow or deny the traffic that matches the rule
     ///
-    /// `RuleAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-networkaclentry.html#cfn-ec2-networkaclentry-ruleaction)): string, required.
+    /// `RuleAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-networkaclentry.html#cfn-ec2-networkaclentry-ruleaction)): string, required. Allowed values (any case): `allow`, `deny`.
     #[serde(rename = "RuleAction")]
     pub rule_action: Value<String>,
     /// Rule number to assign to the entry, such as 100. ACL entries are processed in ascending order by rule number. Entries can't use the same rule number unless one is an egress rule and the other is an ingress rule
@@ -10406,7 +10406,7 @@ pub struct TrafficMirrorFilterRule {
     pub protocol: Option<Value<i64>>,
     /// The action to take on the filtered traffic (accept/reject).
     ///
-    /// `RuleAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-trafficmirrorfilterrule.html#cfn-ec2-trafficmirrorfilterrule-ruleaction)): string, required.
+    /// `RuleAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-trafficmirrorfilterrule.html#cfn-ec2-trafficmirrorfilterrule-ruleaction)): string, required. Allowed values (any case): `accept`, `reject`.
     #[serde(rename = "RuleAction")]
     pub rule_action: Value<String>,
     /// The number of the Traffic Mirror rule.
@@ -10431,7 +10431,7 @@ pub struct TrafficMirrorFilterRule {
     pub tags: Option<Value<Vec<Tag>>>,
     /// The direction of traffic (ingress/egress).
     ///
-    /// `TrafficDirection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-trafficmirrorfilterrule.html#cfn-ec2-trafficmirrorfilterrule-trafficdirection)): string, required.
+    /// `TrafficDirection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-trafficmirrorfilterrule.html#cfn-ec2-trafficmirrorfilterrule-trafficdirection)): string, required. Allowed values (any case): `egress`, `ingress`.
     #[serde(rename = "TrafficDirection")]
     pub traffic_direction: Value<String>,
     /// The ID of the filter that this rule is associated with.
@@ -13536,7 +13536,7 @@ pub struct Volume {
     pub volume_initialization_rate: Option<Value<i64>>,
     /// The volume type. This parameter can be one of the following values: + General Purpose SSD: `gp2` \| `gp3` + Provisioned IOPS SSD: `io1` \| `io2` + Throughput Optimized HDD: `st1` + Cold HDD: `sc1` + Magnetic: `standard` Throughput Optimized HDD (`st1`) and Cold HDD (`sc1`) volumes can't be used as boot volumes. For more information, see [Amazon EBS volume types](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in the \*Amazon EBS User Guide\*. Default: `gp2`
     ///
-    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-volume.html#cfn-ec2-volume-volumetype)): string, optional.
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-volume.html#cfn-ec2-volume-volumetype)): string, optional. Allowed values (any case): `gp2`, `gp3`, `io1`, `io2`, `sc1`, `st1`, `standard`.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<String>>,
 }
@@ -29623,7 +29623,7 @@ pub struct SourceResource {
     /// `ResourceRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-ipampool-sourceresource.html#cfn-ec2-ipampool-sourceresource-resourceregion)): string, required.
     #[serde(rename = "ResourceRegion")]
     pub resource_region: Value<String>,
-    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-ipampool-sourceresource.html#cfn-ec2-ipampool-sourceresource-resourcetype)): string, required.
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-ipampool-sourceresource.html#cfn-ec2-ipampool-sourceresource-resourcetype)): string, required. Allowed values (any case): `vpc`.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<String>,
 }

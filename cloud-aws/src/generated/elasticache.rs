@@ -18,7 +18,7 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 pub struct CacheCluster {
     /// Specifies whether the nodes in this Memcached cluster are created in a single Availability Zone or created across multiple Availability Zones in the cluster's region.
     ///
-    /// `AZMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-azmode)): string, optional.
+    /// `AZMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-azmode)): string, optional. Allowed values (any case): `cross-az`, `single-az`.
     #[serde(rename = "AZMode", skip_serializing_if = "Option::is_none")]
     pub az_mode: Option<Value<String>>,
     /// If you are running Redis engine version 6.0 or later, set this parameter to yes if you want to opt-in to the next minor version upgrade campaign.
@@ -75,7 +75,7 @@ pub struct CacheCluster {
     pub engine_version: Option<Value<String>>,
     /// The Ip Discovery parameter for cachecluster.
     ///
-    /// `IpDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-ipdiscovery)): string, optional.
+    /// `IpDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-ipdiscovery)): string, optional. Allowed values (any case): `ipv4`, `ipv6`.
     #[serde(rename = "IpDiscovery", skip_serializing_if = "Option::is_none")]
     pub ip_discovery: Option<Value<String>>,
     /// Specifies the destination, format and type of the logs
@@ -88,7 +88,7 @@ pub struct CacheCluster {
     pub log_delivery_configurations: Option<Value<Vec<LogDeliveryConfigurationRequest>>>,
     /// The network type parameter for cachecluster.
     ///
-    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-networktype)): string, optional, create-only (changing it replaces the resource).
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-networktype)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `dual_stack`, `ipv4`, `ipv6`.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
     /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
@@ -820,7 +820,7 @@ pub struct ReplicationGroup {
     pub cache_subnet_group_name: Option<Value<String>>,
     /// Enabled or Disabled. To modify cluster mode from Disabled to Enabled, you must first set the cluster mode to Compatible. Compatible mode allows your Redis OSS clients to connect using both cluster mode enabled and cluster mode disabled. After you migrate all Redis OSS clients to use cluster mode enabled, you can then complete cluster mode configuration and set the cluster mode to Enabled. For more information, see Modify cluster mode.
     ///
-    /// `ClusterMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-clustermode)): string, optional.
+    /// `ClusterMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-clustermode)): string, optional. Allowed values (any case): `compatible`, `disabled`, `enabled`.
     #[serde(rename = "ClusterMode", skip_serializing_if = "Option::is_none")]
     pub cluster_mode: Option<Value<String>>,
     /// Enables data tiering. Data tiering is only supported for replication groups using the r6gd node type. This parameter must be set to true when using r6gd nodes.
@@ -830,7 +830,7 @@ pub struct ReplicationGroup {
     pub data_tiering_enabled: Option<Value<bool>>,
     /// The durability setting for the replication group. Valid values: default, async, sync, disabled. Enabling durability on an existing non-durable cluster or disabling durability on an existing durable cluster is not currently supported and will result in an error; specify the desired durability at create time. The resolved state is returned in EffectiveDurability.
     ///
-    /// `Durability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-durability)): string, optional.
+    /// `Durability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-durability)): string, optional. Allowed values (any case): `async`, `default`, `disabled`, `sync`.
     #[serde(rename = "Durability", skip_serializing_if = "Option::is_none")]
     pub durability: Option<Value<String>>,
     /// The name of the cache engine to be used for the clusters in this replication group.
@@ -853,7 +853,7 @@ pub struct ReplicationGroup {
     pub global_replication_group_id: Option<Value<String>>,
     /// The network type you choose when creating a replication group, either ipv4 \| ipv6. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system.
     ///
-    /// `IpDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-ipdiscovery)): string, optional.
+    /// `IpDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-ipdiscovery)): string, optional. Allowed values (any case): `ipv4`, `ipv6`.
     #[serde(rename = "IpDiscovery", skip_serializing_if = "Option::is_none")]
     pub ip_discovery: Option<Value<String>>,
     /// The ID of the KMS key used to encrypt the disk on the cluster.
@@ -876,7 +876,7 @@ pub struct ReplicationGroup {
     pub multi_az_enabled: Option<Value<bool>>,
     /// Must be either ipv4 \| ipv6 \| dual\_stack. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system
     ///
-    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-networktype)): string, optional, create-only (changing it replaces the resource).
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-networktype)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `dual_stack`, `ipv4`, `ipv6`.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
     /// NodeGroupConfiguration is a property of the AWS::ElastiCache::ReplicationGroup resource that configures an Amazon ElastiCache (ElastiCache) Redis cluster node group.
@@ -1000,7 +1000,7 @@ pub struct ReplicationGroup {
     pub transit_encryption_enabled: Option<Value<bool>>,
     /// A setting that allows you to migrate your clients to use in-transit encryption, with no downtime. When setting TransitEncryptionEnabled to true, you can set your TransitEncryptionMode to preferred in the same request, to allow both encrypted and unencrypted connections at the same time. Once you migrate all your Redis OSS clients to use encrypted connections you can modify the value to required to allow encrypted connections only. Setting TransitEncryptionMode to required is a two-step process that requires you to first set the TransitEncryptionMode to preferred, after that you can set TransitEncryptionMode to required. This process will not trigger the replacement of the replication group.
     ///
-    /// `TransitEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-transitencryptionmode)): string, optional.
+    /// `TransitEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-transitencryptionmode)): string, optional. Allowed values (any case): `preferred`, `required`.
     #[serde(
         rename = "TransitEncryptionMode",
         skip_serializing_if = "Option::is_none"
@@ -1608,7 +1608,7 @@ pub struct ServerlessCache {
     pub cache_usage_limits: Option<CacheUsageLimits>,
     /// The connection type for the serverless cache. Valid values are vpc or public.
     ///
-    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-connectiontype)): string, optional, create-only (changing it replaces the resource).
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-connectiontype)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `public`, `vpc`.
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<Value<String>>,
     /// The daily time range (in UTC) during which the service takes automatic snapshot of the Serverless Cache.
@@ -1643,7 +1643,7 @@ pub struct ServerlessCache {
     pub major_engine_version: Option<Value<String>>,
     /// The network type for the serverless cache. Valid values are ipv4, ipv6, or dual\_stack.
     ///
-    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-networktype)): string, optional, create-only (changing it replaces the resource).
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-networktype)): string, optional, create-only (changing it replaces the resource). Allowed values (any case): `dual_stack`, `ipv4`, `ipv6`.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
     /// One or more Amazon VPC security groups associated with this Serverless Cache.
@@ -2533,7 +2533,7 @@ pub struct AuthenticationMode {
     pub passwords: Option<Value<Vec<Value<String>>>>,
     /// Authentication Type
     ///
-    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-user-authenticationmode.html#cfn-elasticache-user-authenticationmode-type)): string, required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-user-authenticationmode.html#cfn-elasticache-user-authenticationmode-type)): string, required. Allowed values (any case): `iam`, `no-password-required`, `password`.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -2668,7 +2668,7 @@ pub struct DataStorage {
     pub minimum: Option<Value<i64>>,
     /// The unit of cached data capacity of the Serverless Cache.
     ///
-    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-datastorage.html#cfn-elasticache-serverlesscache-datastorage-unit)): string, required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-datastorage.html#cfn-elasticache-serverlesscache-datastorage-unit)): string, required. Allowed values (any case): `gb`.
     #[serde(rename = "Unit")]
     pub unit: Value<String>,
 }
@@ -3002,17 +3002,17 @@ pub struct LogDeliveryConfigurationRequest {
     pub destination_details: DestinationDetails,
     /// Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type.
     ///
-    /// `DestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-destinationtype)): string, required.
+    /// `DestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-destinationtype)): string, required. Allowed values (any case): `cloudwatch-logs`, `kinesis-firehose`.
     #[serde(rename = "DestinationType")]
     pub destination_type: Value<String>,
     /// Valid values are either json or text
     ///
-    /// `LogFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-logformat)): string, required.
+    /// `LogFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-logformat)): string, required. Allowed values (any case): `json`, `text`.
     #[serde(rename = "LogFormat")]
     pub log_format: Value<String>,
     /// Valid value is either slow-log, which refers to slow-log or engine-log
     ///
-    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-logtype)): string, required.
+    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-logtype)): string, required. Allowed values (any case): `engine-log`, `slow-log`.
     #[serde(rename = "LogType")]
     pub log_type: Value<String>,
 }

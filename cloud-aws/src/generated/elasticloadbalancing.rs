@@ -635,7 +635,7 @@ pub struct Listeners {
     pub instance_port: Value<String>,
     /// The protocol to use for routing traffic to instances: HTTP, HTTPS, TCP, or SSL. If the front-end protocol is TCP or SSL, the back-end protocol must be TCP or SSL. If the front-end protocol is HTTP or HTTPS, the back-end protocol must be HTTP or HTTPS. If there is another listener with the same \`InstancePort\` whose \`InstanceProtocol\` is secure, (HTTPS or SSL), the listener's \`InstanceProtocol\` must also be secure. If there is another listener with the same \`InstancePort\` whose \`InstanceProtocol\` is HTTP or TCP, the listener's \`InstanceProtocol\` must be HTTP or TCP.
     ///
-    /// `InstanceProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-instanceprotocol)): string, optional.
+    /// `InstanceProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-instanceprotocol)): string, optional. Allowed values (any case): `http`, `https`, `tcp`, `ssl`.
     #[serde(rename = "InstanceProtocol", skip_serializing_if = "Option::is_none")]
     pub instance_protocol: Option<Value<String>>,
     /// The port on which the load balancer is listening. On EC2-VPC, you can specify any port from the range 1-65535. On EC2-Classic, you can specify any port from the following list: 25, 80, 443, 465, 587, 1024-65535.
@@ -650,7 +650,7 @@ pub struct Listeners {
     pub policy_names: Option<Value<Vec<Value<String>>>>,
     /// The load balancer transport protocol to use for routing: HTTP, HTTPS, TCP, or SSL.
     ///
-    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-protocol)): string, required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-protocol)): string, required. Allowed values (any case): `http`, `https`, `tcp`, `ssl`.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
     /// The Amazon Resource Name (ARN) of the server certificate.

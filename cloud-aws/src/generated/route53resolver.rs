@@ -660,7 +660,7 @@ impl ResourceRef<ResolverDnssecConfig> {
 pub struct ResolverEndpoint {
     /// Indicates whether the Resolver endpoint allows inbound or outbound DNS queries: - INBOUND: allows DNS queries to your VPC from your network - OUTBOUND: allows DNS queries from your VPC to your network - INBOUND\_DELEGATION: allows DNS queries to your VPC from your network with authoritative answers from private hosted zones
     ///
-    /// `Direction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-direction)): string, required, create-only (changing it replaces the resource).
+    /// `Direction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-direction)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `inbound`, `inbound_delegation`, `outbound`.
     #[serde(rename = "Direction")]
     pub direction: Value<String>,
     /// Specifies whether DNS64 is enabled for the Inbound Resolver Endpoint. When set to true, if a DNS AAAA query is made for a domain that has only an A (IPv4) record, the resolver automatically synthesizes an AAAA (IPv6) response by embedding the IPv4 address into the well-known prefix 64:ff9b::/96. Default is false.
@@ -701,12 +701,12 @@ pub struct ResolverEndpoint {
     pub preferred_instance_type: Option<Value<String>>,
     /// Protocols used for the endpoint. DoH-FIPS is applicable for inbound endpoints only.
     ///
-    /// `Protocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-protocols)): list of (string), optional. Items: 1 to 2.
+    /// `Protocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-protocols)): list of (string), optional. Items: 1 to 2. Each item: Allowed values (any case): `do53`, `doh`, `doh-fips`.
     #[serde(rename = "Protocols", skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Value<Vec<Value<String>>>>,
     /// The Resolver endpoint IP address type.
     ///
-    /// `ResolverEndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-resolverendpointtype)): string, optional.
+    /// `ResolverEndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-resolverendpointtype)): string, optional. Allowed values (any case): `dualstack`, `ipv4`, `ipv6`.
     #[serde(
         rename = "ResolverEndpointType",
         skip_serializing_if = "Option::is_none"
@@ -1118,7 +1118,7 @@ pub struct ResolverRule {
     pub resolver_endpoint_id: Option<Value<String>>,
     /// When you want to forward DNS queries for specified domain name to resolvers on your network, specify FORWARD. When you have a forwarding rule to forward DNS queries for a domain to your network and you want Resolver to process queries for a subdomain of that domain, specify SYSTEM.
     ///
-    /// `RuleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-ruletype)): string, required, create-only (changing it replaces the resource).
+    /// `RuleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-ruletype)): string, required, create-only (changing it replaces the resource). Allowed values (any case): `delegate`, `forward`, `recursive`, `system`.
     #[serde(rename = "RuleType")]
     pub rule_type: Value<String>,
     /// An array of key-value pairs to apply to this resource.
@@ -1972,7 +1972,7 @@ pub struct TargetAddress {
     pub port: Option<Value<String>>,
     /// The protocol that you want to use to forward DNS queries.
     ///
-    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html#cfn-route53resolver-resolverrule-targetaddress-protocol)): string, optional.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html#cfn-route53resolver-resolverrule-targetaddress-protocol)): string, optional. Allowed values (any case): `do53`, `doh`.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<String>>,
     /// The SNI of the target name servers for DoH/DoH-FIPS outbound endpoints
