@@ -231,7 +231,11 @@ fn type_words(model: &ServiceModel, ty: &Ty) -> String {
 
 /// `text` as an inline code span, whatever backticks it holds, on one line.
 pub(crate) fn code(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
+    // Control characters as their escapes (a pattern's tab is `\t`): one line, no tabs in docs.
+    let text = text
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r");
     let mut ticks = 1;
     while text.contains(&"`".repeat(ticks)) {
         ticks += 1;
@@ -378,9 +382,17 @@ pub(crate) fn service(model: &ServiceModel, source_version: &str) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "//! `AWS::{}` resource types: {}, with the property types they use.\n//!\n\
+        "//! `{}::{}` resource types: {}, with the property types they use.\n//!\n\
          //! Generated from the CloudFormation registry schemas; each type links to its AWS \
-         reference. Enabled by the `{}` cargo feature.\n",
+         reference. Enabled by the `{}` cargo feature.\n\n\
+         // The nesting of lists and maps follows the schemas; setters are named after the \
+         properties (`Add`).\n\
+         #![allow(clippy::type_complexity, clippy::should_implement_trait)]\n",
+        model
+            .resources
+            .first()
+            .and_then(|r| r.type_name.split("::").next())
+            .unwrap_or("AWS"),
         model.service,
         join_words(&resource_links),
         model.module

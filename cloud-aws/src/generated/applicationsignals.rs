@@ -3,6 +3,9 @@
 //!
 //! Generated from the CloudFormation registry schemas; each type links to its AWS reference. Enabled by the `applicationsignals` cargo feature.
 
+// The nesting of lists and maps follows the schemas; setters are named after the properties (`Add`).
+#![allow(clippy::type_complexity, clippy::should_implement_trait)]
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;

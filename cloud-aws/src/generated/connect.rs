@@ -3,6 +3,9 @@
 //!
 //! Generated from the CloudFormation registry schemas; each type links to its AWS reference. Enabled by the `connect` cargo feature.
 
+// The nesting of lists and maps follows the schemas; setters are named after the properties (`Add`).
+#![allow(clippy::type_complexity, clippy::should_implement_trait)]
+
 use serde::Serialize;
 
 use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
@@ -774,7 +777,7 @@ impl ResourceRef<DataLakeAssociation> {
 pub struct DataTable {
     /// The description of the Data Table.
     ///
-    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-description)): string, optional. Pattern: `^[\P{C}  	]+$`. Length: 0 to 250 characters.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-description)): string, optional. Pattern: `^[\P{C}\r\n\t]+$`. Length: 0 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
     /// The identifier of the Amazon Connect instance.
@@ -902,7 +905,7 @@ pub struct DataTableAttribute {
     /// `DataTableArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-datatablearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "DataTableArn")]
     pub data_table_arn: Value<String>,
-    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-description)): string, optional. Pattern: `^[\P{C}  	]+$`. Length: 0 to 250 characters.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-description)): string, optional. Pattern: `^[\P{C}\r\n\t]+$`. Length: 0 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
     /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
@@ -4687,7 +4690,7 @@ pub struct Workspace {
     pub associations: Option<Value<Vec<Value<String>>>>,
     /// The description of the workspace
     ///
-    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-description)): string, optional. Pattern: `^[\P{C}  	]*$`. Length: 0 to 500 characters.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-description)): string, optional. Pattern: `^[\P{C}\r\n\t]*$`. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
     /// The identifier of the Amazon Connect instance.

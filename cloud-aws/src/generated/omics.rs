@@ -3,6 +3,9 @@
 //!
 //! Generated from the CloudFormation registry schemas; each type links to its AWS reference. Enabled by the `omics` cargo feature.
 
+// The nesting of lists and maps follows the schemas; setters are named after the properties (`Add`).
+#![allow(clippy::type_complexity, clippy::should_implement_trait)]
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -1975,7 +1978,7 @@ impl Walk for SourceReference {
 /// [`SseConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SseConfig {
-    /// `KeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-sseconfig.html#cfn-omics-annotationstore-sseconfig-keyarn)): string, optional. Pattern: `arn:([^: ]*):([^: ]*):([^: ]*):([0-9]{12}):([^: ]*)`. Length: 20 to 2048 characters.
+    /// `KeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-sseconfig.html#cfn-omics-annotationstore-sseconfig-keyarn)): string, optional. Pattern: `arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)`. Length: 20 to 2048 characters.
     #[serde(rename = "KeyArn", skip_serializing_if = "Option::is_none")]
     pub key_arn: Option<Value<String>>,
     /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-sseconfig.html#cfn-omics-annotationstore-sseconfig-type)): [`EncryptionType`], one of `KMS`, required.

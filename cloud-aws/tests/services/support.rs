@@ -59,7 +59,7 @@ fn lint_all() -> Linted {
     let text = stack.add_parameter("Text", Parameter::string());
     for (module, _, entry) in crate::samples(&text.reference()) {
         stack.add_entry(
-            LogicalId::new(&logical_id(module)).expect("a valid logical ID"),
+            LogicalId::new(logical_id(module)).expect("a valid logical ID"),
             entry,
         );
     }
