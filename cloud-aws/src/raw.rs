@@ -3,7 +3,7 @@
 //!
 //! A raw resource goes wherever a typed one does: [`Stack::add`](crate::Stack::add) (which
 //! returns a [`ResourceRef<RawResource>`](crate::ResourceRef) for `Ref` and `Fn::GetAtt`),
-//! [`Entry`](crate::Entry) for attributes, [`CfnResource::new`] in a construct. Its properties
+//! [`Entry`] for attributes, [`CfnResource::new`] in a construct. Its properties
 //! are JSON, with intrinsics where needed; nothing checks them in Rust, but the templates are
 //! linted by cfn-lint like any other (with the schemas of the cfn-lint installed, so a type that
 //! cfn-lint does not know is reported as such).
