@@ -157,6 +157,14 @@ pub struct Entry<R> {
 impl<R: Resource> Entry<R> {
     /// `properties` with no attributes set.
     pub fn new(properties: R) -> Self {
+        Self::new_unchecked(properties)
+    }
+}
+
+impl<R> Entry<R> {
+    /// `properties` with no attributes set, for the properties that are not a [`Resource`]
+    /// ([`crate::raw::RawResource`]).
+    pub(crate) fn new_unchecked(properties: R) -> Self {
         Self {
             properties,
             attributes: Attributes::default(),
@@ -291,6 +299,15 @@ impl Clone for ResourceEntry {
         Self {
             properties: self.properties.clone_box(),
             attributes: self.attributes.clone(),
+        }
+    }
+}
+
+impl From<Entry<crate::raw::RawResource>> for ResourceEntry {
+    fn from(entry: Entry<crate::raw::RawResource>) -> Self {
+        Self {
+            properties: Box::new(entry.properties),
+            attributes: entry.attributes,
         }
     }
 }

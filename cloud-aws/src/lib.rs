@@ -85,6 +85,7 @@ pub mod logical_id;
 pub mod parameter;
 mod part;
 pub mod policy;
+pub mod raw;
 pub mod replacement;
 mod resolve;
 pub mod resource;
@@ -99,43 +100,8 @@ mod walk;
 mod write;
 
 mod generated;
-#[cfg(feature = "backup")]
-pub use generated::backup;
-#[cfg(feature = "certificatemanager")]
-pub use generated::certificatemanager;
-#[cfg(feature = "cloudwatch")]
-pub use generated::cloudwatch;
-#[cfg(feature = "ec2")]
-pub use generated::ec2;
-#[cfg(feature = "ecr")]
-pub use generated::ecr;
-#[cfg(feature = "eks")]
-pub use generated::eks;
-#[cfg(feature = "elasticache")]
-pub use generated::elasticache;
-#[cfg(feature = "elasticloadbalancingv2")]
-pub use generated::elasticloadbalancingv2;
-#[cfg(feature = "iam")]
-pub use generated::iam;
-#[cfg(feature = "kms")]
-pub use generated::kms;
-#[cfg(feature = "logs")]
-pub use generated::logs;
-#[cfg(feature = "rds")]
-pub use generated::rds;
-pub use generated::registry;
-#[cfg(feature = "route53")]
-pub use generated::route53;
-#[cfg(feature = "s3")]
-pub use generated::s3;
-#[cfg(feature = "secretsmanager")]
-pub use generated::secretsmanager;
-#[cfg(feature = "sns")]
-pub use generated::sns;
-#[cfg(feature = "sqs")]
-pub use generated::sqs;
-#[cfg(feature = "ssm")]
-pub use generated::ssm;
+// Every service module, each behind its feature, and the registry.
+pub use generated::*;
 
 pub use address::{AwsEnvironment, StackAddress};
 pub use condition::{Cond, ConditionRef};
@@ -145,6 +111,7 @@ pub use intrinsic::{DynamicReference, Intrinsic, Pseudo};
 pub use json::Json;
 pub use ledger::ExportLedger;
 pub use parameter::{Parameter, ParameterRef};
+pub use raw::{RawResource, RawResourceError};
 pub use resource::{LogicalId, Resource, ResourceRef, Walk};
 pub use scope::{Aws, AwsExt, AwsStack, CfnResource, InStack};
 pub use stack::{CloudAssembly, Stack};

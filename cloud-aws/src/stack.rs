@@ -94,7 +94,7 @@ use crate::json::Json;
 use crate::ledger::ExportLedger;
 use crate::parameter::{Parameter, ParameterRef};
 use crate::part::Part;
-use crate::resource::{LogicalId, Resource, ResourceRef};
+use crate::resource::{LogicalId, ResourceRef};
 use crate::synth::Synthesis;
 use crate::template::{Mapping, MappingRef, Output, Template};
 use crate::value::JsonLiteral;
@@ -182,11 +182,10 @@ impl Stack {
     /// Adds a resource under `id` and returns a typed reference to it. Stateful types get their
     /// default policies unless the entry sets them (see [`crate::entry`]). A second resource with
     /// the same ID is reported at synthesis and ignored.
-    pub fn add<R: Resource>(
-        &mut self,
-        id: LogicalId,
-        resource: impl Into<Entry<R>>,
-    ) -> ResourceRef<R> {
+    pub fn add<R>(&mut self, id: LogicalId, resource: impl Into<Entry<R>>) -> ResourceRef<R>
+    where
+        ResourceEntry: From<Entry<R>>,
+    {
         let target = ResourceTarget::new(self.address.clone(), id.clone());
         if self.template.resources().contains_key(&id) {
             self.duplicate("resource", id.as_str());

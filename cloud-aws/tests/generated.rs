@@ -205,7 +205,12 @@ fn schema_facts() {
     );
     assert_eq!(
         girder_aws::elasticloadbalancingv2::LoadBalancer::DOCUMENTATION,
-        "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html",
-        "the schema's own documentationUrl wins"
+        "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html",
+        "the CloudFormation reference, also where the schema's documentationUrl is the older user guide"
+    );
+    // A schema pointing to a service's own guide (IoT) still links to the CloudFormation reference.
+    assert_eq!(
+        girder_aws::iot::JobTemplate::DOCUMENTATION,
+        "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html"
     );
 }

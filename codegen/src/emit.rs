@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::lower::{Field, Kind, NamedType, ResourceModel, ServiceModel, Ty};
+use crate::lower::{Facts, Field, Kind, NamedType, ResourceModel, ServiceModel, Ty};
 
 /// The first line of every generated file.
 pub(crate) fn header(source_version: &str) -> String {
@@ -114,9 +114,17 @@ fn uses(ty: &Ty, pred: &dyn Fn(&Ty) -> bool) -> bool {
         }
 }
 
-/// What a field's doc says about it: `` `BucketName`: optional, create-only (…). ``
-fn field_facts(field: &Field) -> String {
+/// The rustdoc of a field: the schema's description, then the facts (AWS reference link, type,
+/// required, create-only, constraints).
+fn field_doc(model: &ServiceModel, field: &Field, link: &str) -> String {
+    let mut doc = String::new();
+    if let Some(description) = field.facts.description.as_deref().map(markdown_text)
+        && !description.is_empty()
+    {
+        let _ = write!(doc, "{description}\n\n");
+    }
     let mut facts = vec![
+        type_words(model, &field.ty),
         if field.required {
             "required"
         } else {
@@ -130,7 +138,198 @@ fn field_facts(field: &Field) -> String {
     if field.deprecated {
         facts.push("deprecated by AWS".into());
     }
-    format!("`{}`: {}.", field.aws_name, facts.join(", "))
+    let _ = write!(
+        doc,
+        "`{}` ([AWS reference]({link})): {}.",
+        field.aws_name,
+        facts.join(", ")
+    );
+    let constraints = constraints(&field.facts, "");
+    if !constraints.is_empty() {
+        let _ = write!(doc, " {constraints}");
+    }
+    doc
+}
+
+/// The constraints of `facts` as sentences (`Pattern: … Length: 1 to 64.`), `what` prefixing
+/// them (`Each item: `).
+fn constraints(facts: &Facts, what: &str) -> String {
+    let mut out = Vec::new();
+    let range = |min: Option<String>, max: Option<String>| match (min, max) {
+        (Some(min), Some(max)) => Some(format!("{min} to {max}")),
+        (Some(min), None) => Some(format!("at least {min}")),
+        (None, Some(max)) => Some(format!("at most {max}")),
+        (None, None) => None,
+    };
+    if !facts.allowed.is_empty() {
+        let values: Vec<String> = facts.allowed.iter().map(|v| code(v)).collect();
+        out.push(format!("{what}Allowed values: {}.", values.join(", ")));
+    }
+    if !facts.case_insensitive.is_empty() {
+        let values: Vec<String> = facts.case_insensitive.iter().map(|v| code(v)).collect();
+        out.push(format!(
+            "{what}Allowed values (any case): {}.",
+            values.join(", ")
+        ));
+    }
+    if let Some(pattern) = &facts.pattern {
+        out.push(format!("{what}Pattern: {}.", code(pattern)));
+    }
+    if let Some(length) = range(
+        facts.min_length.map(|n| n.to_string()),
+        facts.max_length.map(|n| n.to_string()),
+    ) {
+        out.push(format!("{what}Length: {length} characters."));
+    }
+    if let Some(values) = range(facts.minimum.map(number), facts.maximum.map(number)) {
+        out.push(format!("{what}Range: {values}."));
+    }
+    if let Some(items) = range(
+        facts.min_items.map(|n| n.to_string()),
+        facts.max_items.map(|n| n.to_string()),
+    ) {
+        out.push(format!("{what}Items: {items}."));
+    }
+    if let Some(items) = &facts.items {
+        let inner = constraints(items, "Each item: ");
+        if !inner.is_empty() {
+            out.push(inner);
+        }
+    }
+    out.join(" ")
+}
+
+fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// How a field's doc names its type.
+fn type_words(model: &ServiceModel, ty: &Ty) -> String {
+    match ty {
+        Ty::String => "string".into(),
+        Ty::Integer => "integer".into(),
+        Ty::Number => "number".into(),
+        Ty::Boolean => "boolean".into(),
+        Ty::Enum(id) => {
+            let ty = model.get(*id);
+            let Kind::Enum(values) = &ty.kind else {
+                return format!("[`{}`]", ty.name);
+            };
+            let values: Vec<String> = values.iter().map(|v| code(v)).collect();
+            format!("[`{}`], one of {}", ty.name, values.join(", "))
+        }
+        Ty::Array(item) => format!("list of ({})", type_words(model, item)),
+        Ty::Map(value) => format!("map from string to ({})", type_words(model, value)),
+        Ty::Struct(id) => format!("object [`{}`]", model.get(*id).name),
+        Ty::Json => "JSON (the schema allows several shapes, or none)".into(),
+    }
+}
+
+/// `text` as an inline code span, whatever backticks it holds, on one line.
+pub(crate) fn code(text: &str) -> String {
+    // Control characters as their escapes (a pattern's tab is `\t`): one line, no tabs in docs.
+    let text = text
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r");
+    let mut ticks = 1;
+    while text.contains(&"`".repeat(ticks)) {
+        ticks += 1;
+    }
+    let fence = "`".repeat(ticks);
+    if ticks > 1 || text.starts_with(' ') || text.ends_with(' ') || text.is_empty() {
+        format!("{fence} {text} {fence}")
+    } else {
+        format!("{fence}{text}{fence}")
+    }
+}
+
+/// Schema prose as one line of Markdown: whitespace collapsed (no indented code blocks, which
+/// rustdoc would compile); AWS's own Markdown kept where it is well-formed (` ``code`` ` spans and
+/// `[text](https://…)` links); every other Markdown or HTML character escaped; bare URLs as
+/// autolinks.
+pub(crate) fn markdown_text(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text.as_str();
+    while let Some(c) = rest.chars().next() {
+        // ``code``
+        if let Some(after) = rest.strip_prefix("``")
+            && let Some(end) = after.find("``")
+            && end > 0
+        {
+            out.push_str(&code(&after[..end]));
+            rest = &after[end + 2..];
+            continue;
+        }
+        // [text](https://…)
+        if let Some(after) = rest.strip_prefix('[')
+            && let Some(close) = after.find("](")
+            && !after[..close].contains(['[', ']'])
+            && let Some(end) = after[close + 2..].find(')')
+        {
+            let url = &after[close + 2..close + 2 + end];
+            if (url.starts_with("https://") || url.starts_with("http://"))
+                && !url.contains(|c: char| c.is_whitespace() || "<>\"`()".contains(c))
+            {
+                let _ = write!(out, "[{}]({url})", escape(&after[..close]));
+                rest = &after[close + 3 + end..];
+                continue;
+            }
+        }
+        // A bare URL.
+        if rest.starts_with("https://") || rest.starts_with("http://") {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || "<>\"`()[]".contains(c))
+                .unwrap_or(rest.len());
+            let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '\'']);
+            let _ = write!(out, "<{url}>");
+            rest = &rest[url.len()..];
+            continue;
+        }
+        out.push_str(&escape(&rest[..c.len_utf8()]));
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_[]<>#!|~&".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The AWS reference page of property type `ty` as used by `resource`.
+fn property_page(resource: &ResourceModel, ty: &NamedType) -> String {
+    let base = resource
+        .documentation
+        .rsplit_once('/')
+        .map_or("", |(base, _)| base);
+    format!(
+        "{base}/aws-properties-{}-{}.html",
+        resource_slug(resource),
+        ty.aws_name.to_ascii_lowercase()
+    )
+}
+
+/// `s3-bucket` for `AWS::S3::Bucket`.
+fn resource_slug(resource: &ResourceModel) -> String {
+    let parts: Vec<String> = resource
+        .type_name
+        .split("::")
+        .skip(1)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    parts.join("-")
 }
 
 /// `[`Bucket`]` links to the resources that use a type, and their AWS reference pages.
@@ -142,7 +341,15 @@ fn users(model: &ServiceModel, ty: &NamedType) -> (String, String) {
         .collect();
     let references: Vec<String> = resources
         .iter()
-        .map(|r| format!("[`{}`]({})", r.type_name, r.documentation))
+        .map(|r| match ty.kind {
+            Kind::Struct(_) => format!(
+                "[`{}` `{}`]({})",
+                r.type_name,
+                ty.aws_name,
+                property_page(r, ty)
+            ),
+            Kind::Enum(_) => format!("[`{}`]({})", r.type_name, r.documentation),
+        })
         .collect();
     (join_words(&links), references.join(", "))
 }
@@ -175,9 +382,17 @@ pub(crate) fn service(model: &ServiceModel, source_version: &str) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "//! `AWS::{}` resource types: {}, with the property types they use.\n//!\n\
+        "//! `{}::{}` resource types: {}, with the property types they use.\n//!\n\
          //! Generated from the CloudFormation registry schemas; each type links to its AWS \
-         reference. Enabled by the `{}` cargo feature.\n",
+         reference. Enabled by the `{}` cargo feature.\n\n\
+         // The nesting of lists and maps follows the schemas; setters are named after the \
+         properties (`Add`).\n\
+         #![allow(clippy::type_complexity, clippy::should_implement_trait)]\n",
+        model
+            .resources
+            .first()
+            .and_then(|r| r.type_name.split("::").next())
+            .unwrap_or("AWS"),
         model.service,
         join_words(&resource_links),
         model.module
@@ -219,6 +434,11 @@ fn emit_struct(out: &mut String, model: &ServiceModel, ty: &NamedType, fields: &
                 "/// The properties of an `{}` resource ([AWS reference]({})).",
                 resource.type_name, resource.documentation
             );
+            if let Some(description) = resource.description.as_deref().map(markdown_text)
+                && !description.is_empty()
+            {
+                let _ = writeln!(out, "///\n/// {description}");
+            }
         }
         None => {
             let (links, references) = users(model, ty);
@@ -261,8 +481,39 @@ fn emit_struct(out: &mut String, model: &ServiceModel, ty: &NamedType, fields: &
         "Clone, Debug, PartialEq, Serialize"
     };
     let _ = writeln!(out, "#[derive({derives})]\npub struct {name} {{");
+    // Property anchors of the AWS reference: on the resource's page, or on the page of the
+    // property type as its first resource uses it.
+    let anchor = match resource {
+        Some(resource) => Some((
+            resource.documentation.clone(),
+            format!("cfn-{}", resource_slug(resource)),
+        )),
+        None => ty.used_by.first().map(|&r| {
+            let r = &model.resources[r];
+            (
+                property_page(r, ty),
+                format!(
+                    "cfn-{}-{}",
+                    resource_slug(r),
+                    ty.aws_name.to_ascii_lowercase()
+                ),
+            )
+        }),
+    };
     for field in fields {
-        let _ = writeln!(out, "    /// {}", field_facts(field));
+        let link = match &anchor {
+            Some((page, prefix)) => {
+                format!("{page}#{prefix}-{}", field.aws_name.to_ascii_lowercase())
+            }
+            None => String::new(),
+        };
+        for line in field_doc(model, field, &link).lines() {
+            let _ = writeln!(
+                out,
+                "    ///{}{line}",
+                if line.is_empty() { "" } else { " " }
+            );
+        }
         if field.required {
             let _ = writeln!(out, "    #[serde(rename = {:?})]", field.aws_name);
         } else {
@@ -289,7 +540,7 @@ fn emit_struct(out: &mut String, model: &ServiceModel, ty: &NamedType, fields: &
     }
     let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
     if required.is_empty() {
-        out.push_str("        Self::default()\n");
+        out.push_str("        <Self as Default>::default()\n");
     } else {
         out.push_str("        Self {\n");
         for field in fields {
@@ -395,7 +646,8 @@ fn emit_enum(out: &mut String, model: &ServiceModel, ty: &NamedType, values: &[S
         let variant = crate::naming::unique(&crate::naming::variant_ident(value), "", &mut taken);
         let _ = writeln!(
             out,
-            "    /// `{value}`.\n    #[serde(rename = {value:?})]\n    {variant},"
+            "    /// {}.\n    #[serde(rename = {value:?})]\n    {variant},",
+            code(value)
         );
     }
     out.push_str("}\n\n");
@@ -412,6 +664,22 @@ mod tests {
     use super::*;
     use crate::lower::Lowerer;
     use serde_json::json;
+
+    #[test]
+    fn prose_keeps_aws_markdown_and_escapes_the_rest() {
+        assert_eq!(
+            markdown_text(
+                "The ``AWS::SQS::Queue``  resource,\n    see [the guide](https://docs.aws.amazon.com/x.html) or https://a.b/c. <b> *x* [y]"
+            ),
+            "The `AWS::SQS::Queue` resource, see [the guide](https://docs.aws.amazon.com/x.html) or <https://a.b/c>. \\<b\\> \\*x\\* \\[y\\]"
+        );
+        assert_eq!(
+            markdown_text("[a](javascript:x) ``"),
+            "\\[a\\](javascript:x) \\`\\`"
+        );
+        assert_eq!(code("a`b"), "`` a`b ``");
+        assert_eq!(code("^[a-z]+$"), "`^[a-z]+$`");
+    }
 
     fn emit(schema: serde_json::Value) -> String {
         let mut lowerer = Lowerer::new();
@@ -443,7 +711,7 @@ mod tests {
             "pub ids: Option<Value<Vec<Value<String>>>>,",
             "pub fn new(name: impl Into<Value<String>>) -> Self {",
             "pub fn type_(mut self, value: impl Into<Value<Type>>) -> Self {",
-            "/// `Name`: required, create-only (changing it replaces the resource).",
+            "/// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-test-thing.html#cfn-test-thing-name)): string, required, create-only (changing it replaces the resource).",
             "const CREATE_ONLY: &'static [&'static str] = &[\"/Name\"];",
             "impl ResourceRef<Thing> {",
             "pub fn arn(&self) -> Expr<String> {",

@@ -68,6 +68,115 @@ pub(crate) struct Field {
     pub(crate) deprecated: bool,
     /// `Box`ed because it closes a cycle of structs.
     pub(crate) boxed: bool,
+    /// What the schema says about the values.
+    pub(crate) facts: Facts,
+}
+
+/// The schema's description and constraints of a property (after `$ref`s), for its rustdoc and
+/// for the test values the generator derives.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Facts {
+    pub(crate) description: Option<String>,
+    pub(crate) pattern: Option<String>,
+    pub(crate) min_length: Option<u64>,
+    pub(crate) max_length: Option<u64>,
+    pub(crate) minimum: Option<f64>,
+    pub(crate) maximum: Option<f64>,
+    pub(crate) min_items: Option<u64>,
+    pub(crate) max_items: Option<u64>,
+    /// `enum` values that are not strings (string enums are Rust enums), as JSON.
+    pub(crate) allowed: Vec<String>,
+    /// The facts of an array's items.
+    pub(crate) items: Option<Box<Facts>>,
+    /// `format` (`AWS::EC2::VPC.Id`, `date-time`), which cfn-lint checks.
+    pub(crate) format: Option<String>,
+    /// The schema combines or conditions its properties (`oneOf`, `anyOf`, `allOf`, `not`,
+    /// `dependencies`, `dependentRequired`, `if`): required properties alone may not be valid.
+    pub(crate) combined: bool,
+    /// `enumCaseInsensitive`, cfn-lint's keyword: string values accepted in any case.
+    pub(crate) case_insensitive: Vec<String>,
+    pub(crate) min_properties: Option<u64>,
+    pub(crate) unique_items: bool,
+}
+
+/// Whether `node` holds a keyword that constrains its properties beyond `required`.
+pub(crate) fn combined(node: &JsonValue) -> bool {
+    [
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "not",
+        "dependencies",
+        "dependentRequired",
+        "dependentSchemas",
+        "if",
+    ]
+    .iter()
+    .any(|k| node.get(k).is_some())
+}
+
+impl Facts {
+    /// The facts of `node` (in the schema `root`), following `$ref`s.
+    pub(crate) fn of(root: &JsonValue, node: &JsonValue) -> Facts {
+        Self::read(root, node, 0)
+    }
+
+    fn read(root: &JsonValue, node: &JsonValue, depth: usize) -> Facts {
+        let own = node;
+        let node = deref(root, node);
+        let text = |key: &str| {
+            own.get(key)
+                .or_else(|| node.get(key))
+                .and_then(JsonValue::as_str)
+                .map(str::to_owned)
+        };
+        let uint = |key: &str| node.get(key).and_then(JsonValue::as_u64);
+        let num = |key: &str| node.get(key).and_then(JsonValue::as_f64);
+        let allowed = match node.get("enum").and_then(JsonValue::as_array) {
+            Some(values) if !values.iter().all(JsonValue::is_string) => {
+                values.iter().map(JsonValue::to_string).collect()
+            }
+            _ => Vec::new(),
+        };
+        // cfn-lint's own keyword, in the schemas it patches: the values it accepts.
+        let case_insensitive = node
+            .get("enumCaseInsensitive")
+            .and_then(JsonValue::as_array)
+            .map(|values| {
+                values
+                    .iter()
+                    .filter_map(JsonValue::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let items = match node.get("items") {
+            Some(items) if items.is_object() && depth < MAX_DEPTH => {
+                Some(Box::new(Self::read(root, items, depth + 1)))
+            }
+            _ => None,
+        };
+        Facts {
+            description: text("description"),
+            pattern: node
+                .get("pattern")
+                .and_then(JsonValue::as_str)
+                .map(str::to_owned),
+            min_length: uint("minLength"),
+            max_length: uint("maxLength"),
+            minimum: num("minimum"),
+            maximum: num("maximum"),
+            min_items: uint("minItems"),
+            max_items: uint("maxItems"),
+            allowed,
+            items,
+            format: text("format"),
+            combined: combined(node) || combined(own),
+            case_insensitive,
+            min_properties: uint("minProperties"),
+            unique_items: node.get("uniqueItems").and_then(JsonValue::as_bool) == Some(true),
+        }
+    }
 }
 
 /// What a named type is.
@@ -117,6 +226,10 @@ pub(crate) struct ResourceModel {
     /// The properties struct.
     pub(crate) id: Id,
     pub(crate) documentation: String,
+    /// The schema's `description`.
+    pub(crate) description: Option<String>,
+    /// The schema combines or conditions its properties (see [`Facts::combined`]).
+    pub(crate) combined: bool,
     /// `createOnlyProperties` without the `/properties` prefix, in schema order.
     pub(crate) create_only: Vec<String>,
     pub(crate) attributes: Vec<Attribute>,
@@ -390,16 +503,21 @@ impl Lowerer {
         let fields = self.fields(&mut scope, schema, "", &owner);
         self.complete(id, Kind::Struct(fields), index);
 
-        let documentation = match schema.get("documentationUrl").and_then(JsonValue::as_str) {
-            Some(url) => url.to_owned(),
-            None => documentation_url(type_name),
-        };
+        // The CloudFormation reference page, also where a schema's `documentationUrl` points to
+        // a service's own guide: property anchors follow this page's pattern.
+        let documentation = documentation_url(type_name);
+        let description = schema
+            .get("description")
+            .and_then(JsonValue::as_str)
+            .map(str::to_owned);
         let (attributes, skipped) = attributes(schema, type_name);
         self.skipped_attributes.extend(skipped);
         Ok(ResourceModel {
             type_name: type_name.to_owned(),
             id,
             documentation,
+            description,
+            combined: combined(schema),
             create_only: pointer_list(schema, "createOnlyProperties"),
             attributes,
         })
@@ -440,6 +558,7 @@ impl Lowerer {
                 create_only: scope.create_only.contains(&prop_path),
                 deprecated: scope.deprecated.contains(&prop_path),
                 boxed,
+                facts: Facts::of(scope.root, prop),
             });
         }
         fields
@@ -676,7 +795,7 @@ fn writable(scope: &Scope<'_>, schema: &JsonValue, path: &str, depth: usize) -> 
     }
 }
 
-/// The AWS reference page of a resource type, for schemas without `documentationUrl`.
+/// The AWS CloudFormation reference page of a resource type.
 pub(crate) fn documentation_url(type_name: &str) -> String {
     let slug: Vec<String> = type_name
         .split("::")

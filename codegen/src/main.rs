@@ -2,11 +2,23 @@
 //! the typed resources of `girder-aws`: one module per AWS service in `cloud-aws/src/generated`.
 //!
 //! ```sh
-//! cargo run -p girder-codegen -- --schemas <site-packages>/cfnlint/data/schemas --out cloud-aws/src/generated
+//! cargo run -p girder-codegen -- --schemas <site-packages>/cfnlint/data/schemas \
+//!     --out cloud-aws/src/generated --tests cloud-aws/tests/services.rs --manifests .
 //! ```
 //!
-//! The resource types to generate are listed in `codegen/resources.txt`. The output is
-//! deterministic and rustfmt-formatted, so CI regenerates it and fails on any difference.
+//! It generates every resource type of `providers/us-east-1.json` (the reference region: 1,854
+//! types of 308 services with cfn-lint 1.58.0, Alexa's skill included); `--resources` takes a list
+//! instead, for experiments. A type that some region lacks is generated all the same: cfn-lint,
+//! run with the stack's region, reports where it is unavailable. The output is deterministic and
+//! rustfmt-formatted, so CI regenerates it and fails on any difference.
+//!
+//! Besides the modules it writes:
+//! - with `--manifests <workspace>`, the service features of `cloud-aws/Cargo.toml` (one per
+//!   module, and `full`) and the pass-through features of `girder/Cargo.toml`, between their
+//!   `# @generated features` marker comments (`--check` compares instead of writing);
+//! - with `--tests <file>`, the per-service test (`cloud-aws/tests/services.rs`): one resource per
+//!   service with its required properties filled from the schema, checked by cfn-lint (see
+//!   `sample.rs` for how values are chosen and which services have no fillable type).
 //!
 //! # What it generates
 //!
@@ -24,6 +36,14 @@
 //! Read-only properties are not fields (CloudFormation rejects them); required ones are the
 //! arguments of `new`, in alphabetical order; every optional one has a builder setter. Structs
 //! without required properties also derive `Default`.
+//!
+//! Rustdoc: every resource links to its page of the CloudFormation reference
+//! (`TemplateReference/aws-resource-<service>-<type>.html`), every property type to its page
+//! (`aws-properties-<service>-<type>-<name>.html`, after the first resource using it) and every
+//! property to its anchor there (`#cfn-<service>-<type>-<property>`). A property's doc is the
+//! schema's description (on one line, AWS's code spans and links kept, other Markdown and HTML
+//! escaped), then the facts: type, required or optional, create-only, deprecated, allowed values,
+//! pattern, lengths, ranges, item counts.
 //!
 //! # Type mapping
 //!
@@ -58,7 +78,9 @@
 
 mod emit;
 mod lower;
+mod manifests;
 mod naming;
+mod sample;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -67,9 +89,6 @@ use std::process::{Command, ExitCode, Stdio};
 
 use clap::Parser;
 use serde_json::Value as JsonValue;
-
-/// The resource list compiled into the binary; `--resources` reads another one.
-const RESOURCES: &str = include_str!("../resources.txt");
 
 /// Generates girder-aws's typed CloudFormation resources from the registry schemas.
 #[derive(Parser)]
@@ -82,9 +101,22 @@ struct Cli {
     /// files in it are removed; files whose content did not change are not rewritten.
     #[arg(long)]
     out: PathBuf,
-    /// A resource list to use instead of the committed `codegen/resources.txt`.
+    /// A resource list (one type name a line, `#` comments) to generate instead of every type of
+    /// `providers/us-east-1.json`: for experiments, CI generates the whole registry.
     #[arg(long)]
     resources: Option<PathBuf>,
+    /// The workspace whose `cloud-aws/Cargo.toml` and `girder/Cargo.toml` get one feature per
+    /// generated service, between their `# @generated features` marker comments.
+    #[arg(long)]
+    manifests: Option<PathBuf>,
+    /// Where to write the per-service test (`cloud-aws/tests/services.rs`): one resource per
+    /// service with its required properties filled from the schema, checked by cfn-lint.
+    #[arg(long)]
+    tests: Option<PathBuf>,
+    /// With `--manifests`: fail if the feature lists differ from what would be written, instead
+    /// of writing them.
+    #[arg(long, requires = "manifests")]
+    check: bool,
     /// Print every property that fell back to `Json` and every read-only property without an
     /// accessor.
     #[arg(long, short)]
@@ -223,19 +255,21 @@ fn rustfmt(source: &str, file: &str) -> Result<String, Error> {
 }
 
 fn run(cli: &Cli) -> Result<(), Error> {
+    let version = source_version(&cli.schemas)?;
+    let providers = read_json(&cli.schemas.join("providers/us-east-1.json"))?;
     let list = match &cli.resources {
         Some(path) => context(std::fs::read_to_string(path), || {
             format!("reading {}", path.display())
         })?,
-        None => RESOURCES.to_owned(),
+        None => registry_types(&providers)?,
     };
     let services = parse_resources(&list)?;
-    let version = source_version(&cli.schemas)?;
-    let providers = read_json(&cli.schemas.join("providers/us-east-1.json"))?;
 
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     let mut registry: Vec<(String, Vec<String>)> = Vec::new();
     let (mut fallbacks, mut skipped) = (0, 0);
+    let (mut samples, mut unfilled) = (Vec::new(), Vec::new());
+    let extended = extended_types(&cli.schemas, &providers);
     for (module, (service, types)) in &services {
         let mut lowerer = lower::Lowerer::new();
         let mut resources = Vec::new();
@@ -259,6 +293,10 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 .iter()
                 .map(|r| (r.type_name.clone(), r.create_only.clone())),
         );
+        match sample::sample(&model, &extended) {
+            Some(sample) => samples.push(sample),
+            None => unfilled.push(module.clone()),
+        }
         let emitted = model.emitted();
         eprintln!(
             "{module}: {} resources, {} property types, {} Json fallbacks, {} read-only properties without an accessor",
@@ -290,7 +328,57 @@ fn run(cli: &Cli) -> Result<(), Error> {
     eprintln!(
         "total: {fallbacks} Json fallbacks, {skipped} read-only properties without an accessor"
     );
-    write_files(&cli.out, &files)
+    write_files(&cli.out, &files)?;
+    if let Some(path) = &cli.tests {
+        eprintln!(
+            "tests: {} services sampled; none of the types of {} services can be filled: {}",
+            samples.len(),
+            unfilled.len(),
+            unfilled.join(", ")
+        );
+        let source = rustfmt(
+            &sample::test_file(&version, &samples, &unfilled),
+            "services.rs",
+        )?;
+        if std::fs::read_to_string(path).ok().as_deref() != Some(source.as_str()) {
+            context(std::fs::write(path, source), || {
+                format!("writing {}", path.display())
+            })?;
+        }
+    }
+    if let Some(workspace) = &cli.manifests {
+        manifests::update(workspace, &modules, cli.check).map_err(Error)?;
+    }
+    Ok(())
+}
+
+/// The types cfn-lint checks with schemas of its own beyond the registry's (`extensions/`, one
+/// directory per type: `aws_s3_bucket`).
+fn extended_types(schemas: &Path, providers: &JsonValue) -> std::collections::BTreeSet<String> {
+    let dirs: std::collections::BTreeSet<String> = std::fs::read_dir(schemas.join("extensions"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    providers
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, _)| name)
+        .filter(|name| dirs.contains(&name.replace("::", "_").to_ascii_lowercase()))
+        .cloned()
+        .collect()
+}
+
+/// Every type name of `providers/us-east-1.json` (the reference region), one a line, sorted.
+fn registry_types(providers: &JsonValue) -> Result<String, Error> {
+    let map = providers.as_object().ok_or_else(|| {
+        Error("providers/us-east-1.json is not an object of type names".to_owned())
+    })?;
+    let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    Ok(names.join("\n"))
 }
 
 /// Writes `files` into `out`, leaving unchanged files alone (their mtime too) and removing
@@ -332,41 +420,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_committed_list_parses() {
-        let services = parse_resources(RESOURCES).expect("valid list");
+    fn a_list_parses_into_modules() {
+        let services = parse_resources(
+            "# comment\nAWS::S3::Bucket\nAWS::S3::AccessPoint\nAlexa::ASK::Skill\n\nAWS::ElasticLoadBalancingV2::LoadBalancer",
+        )
+        .expect("valid list");
         assert!(services.contains_key("elasticloadbalancingv2"));
         assert_eq!(services["s3"].0, "S3");
-        assert!(services["s3"].1.contains(&"AWS::S3::Bucket".to_owned()));
+        assert_eq!(
+            services["s3"].1,
+            ["AWS::S3::AccessPoint", "AWS::S3::Bucket"],
+            "sorted"
+        );
+        assert_eq!(services["ask"].1, ["Alexa::ASK::Skill"]);
     }
 
-    /// Each generated module needs a cargo feature, a place in `full` and a re-export: files CI's
-    /// regeneration check does not cover.
     #[test]
-    fn every_module_has_a_feature_and_a_re_export() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cloud-aws");
-        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("reads");
-        let lib = std::fs::read_to_string(root.join("src/lib.rs")).expect("reads");
-        let full = manifest
-            .split("full = [")
-            .nth(1)
-            .and_then(|rest| rest.split(']').next());
-        let full = full.expect("cloud-aws has a `full` feature");
-        for module in parse_resources(RESOURCES).expect("valid list").keys() {
-            assert!(
-                manifest.contains(&format!("\n{module} = []\n")),
-                "feature `{module}`"
-            );
-            assert!(
-                full.contains(&format!("\"{module}\"")),
-                "`full` enables `{module}`"
-            );
-            let re_export = format!("#[cfg(feature = \"{module}\")]\npub use generated::{module};");
-            assert!(lib.contains(&re_export), "lib.rs re-exports `{module}`");
-        }
-        assert!(
-            lib.contains("\npub use generated::registry;\n"),
-            "lib.rs re-exports the registry, without a feature"
+    fn the_registry_list_is_every_provider_key_sorted() {
+        let providers = serde_json::json!({"AWS::SQS::Queue": "a", "Alexa::ASK::Skill": "b", "AWS::S3::Bucket": "c"});
+        assert_eq!(
+            registry_types(&providers).expect("an object"),
+            "AWS::S3::Bucket\nAWS::SQS::Queue\nAlexa::ASK::Skill"
         );
+        assert!(registry_types(&serde_json::json!([])).is_err());
+    }
+
+    /// One generated module per kind of service, from schemas copied into `codegen/tests/schemas`
+    /// (so that only a change of the generator changes them): a simple one (SQS's queue), one
+    /// with nested property types (an S3 access point), one with polymorphic properties (Amazon
+    /// Q Business's plugin: several types, `oneOf`).
+    #[test]
+    fn generated_modules_by_kind() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas");
+        for (module, service, file) in [
+            ("sqs", "SQS", "aws-sqs-queue.json"),
+            ("s3", "S3", "aws-s3-accesspoint.json"),
+            ("qbusiness", "QBusiness", "aws-qbusiness-plugin.json"),
+        ] {
+            let schema = read_json(&dir.join(file)).expect("a fixture schema");
+            let mut lowerer = lower::Lowerer::new();
+            let resource = lowerer.resource(0, &schema).expect("lowers");
+            let model = lowerer.finish(module, service, vec![resource]);
+            let source = rustfmt(&emit::service(&model, "fixture"), module).expect("formats");
+            insta::assert_snapshot!(module, source);
+        }
     }
 
     #[test]
@@ -374,5 +471,6 @@ mod tests {
         assert!(parse_resources("AWS::S3").is_err());
         assert!(parse_resources("AWS::S3::Bucket\nAWS::S3::Bucket").is_err());
         assert!(parse_resources("AWS::S3::Bu-cket").is_err());
+        assert!(parse_resources("AWS::S3::Bucket\nAWS::s3::Thing").is_err());
     }
 }

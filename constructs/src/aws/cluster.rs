@@ -1115,7 +1115,7 @@ impl ClusterSpec {
             resource = resource.managed_policy_arns(arns);
         }
         if !role.policy.is_empty() {
-            resource = resource.policies(vec![iam::RolePolicy::new(
+            resource = resource.policies(vec![iam::GroupPolicy2::new(
                 role.policy.clone(),
                 "service-account",
             )]);
@@ -1351,7 +1351,7 @@ impl ClusterSpec {
                 iam::Role::new(service_trust("eks.amazonaws.com"))
                     .description(format!("Control plane of EKS cluster {name}"))
                     .managed_policy_arns(vec![managed_policy("AmazonEKSClusterPolicy")])
-                    .policies(vec![iam::RolePolicy::new(key_use, "secrets-encryption")]),
+                    .policies(vec![iam::GroupPolicy2::new(key_use, "secrets-encryption")]),
             ),
         ));
 
@@ -1459,13 +1459,15 @@ impl ClusterSpec {
                                 .http_put_response_hop_limit(1),
                         )
                         .block_device_mappings(vec![
-                            ec2::BlockDeviceMapping::new().device_name("/dev/xvda").ebs(
-                                ec2::Ebs::new()
-                                    .volume_type(ec2::VolumeType::Gp3)
-                                    .volume_size(i64::from(group.disk_gib))
-                                    .encrypted(true)
-                                    .delete_on_termination(true),
-                            ),
+                            ec2::LaunchTemplateBlockDeviceMapping::new()
+                                .device_name("/dev/xvda")
+                                .ebs(
+                                    ec2::LaunchTemplateEbs::new()
+                                        .volume_type(ec2::VolumeType::Gp3)
+                                        .volume_size(i64::from(group.disk_gib))
+                                        .encrypted(true)
+                                        .delete_on_termination(true),
+                                ),
                         ]),
                 )),
             ));

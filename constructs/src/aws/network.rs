@@ -190,12 +190,18 @@ impl<E: EnvironmentName> Network<E> {
 
     /// The private subnets' IDs, one per zone.
     pub fn private_subnet_ids(&self) -> Vec<Expr<String>> {
-        self.private.iter().map(ResourceRef::subnet_id).collect()
+        self.private
+            .iter()
+            .map(ResourceRef::<ec2::Subnet>::subnet_id)
+            .collect()
     }
 
     /// The public subnets' IDs, one per zone.
     pub fn public_subnet_ids(&self) -> Vec<Expr<String>> {
-        self.public.iter().map(ResourceRef::subnet_id).collect()
+        self.public
+            .iter()
+            .map(ResourceRef::<ec2::Subnet>::subnet_id)
+            .collect()
     }
 
     /// The private subnets' ranges, known at synth: what NetworkPolicies of pods that reach a

@@ -362,13 +362,13 @@ impl RepositorySpec {
                 },
             ]
         });
-        let mut encryption = ecr::EncryptionConfiguration::new(ecr::EncryptionType::Kms);
+        let mut encryption = ecr::RepositoryEncryptionConfiguration::new(ecr::EncryptionType::Kms);
         if let Some(key) = &self.kms_key {
             encryption = encryption.kms_key(key.clone());
         }
         let repository = ecr::Repository::new()
             .repository_name(self.name.as_str())
-            .image_tag_mutability(ecr::ImageTagMutability::Immutable)
+            .image_tag_mutability(ecr::RepositoryImageTagMutability::Immutable)
             .image_scanning_configuration(ecr::ImageScanningConfiguration::new().scan_on_push(true))
             .encryption_configuration(encryption)
             .lifecycle_policy(

@@ -623,7 +623,7 @@ impl RoleSpec {
             .description(description)
             .max_session_duration(i64::from(self.max_session_hours) * 3600);
         if !self.grants.is_empty() {
-            role = role.policies(vec![iam::RolePolicy::new(self.grants.clone(), "grants")]);
+            role = role.policies(vec![iam::GroupPolicy2::new(self.grants.clone(), "grants")]);
         }
         if !self.managed_policies.is_empty() {
             let arns: Vec<Value<String>> = self

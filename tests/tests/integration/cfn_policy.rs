@@ -265,7 +265,7 @@ const BROKEN: &[Break] = &[
         "AWS::ECR::Repository",
         |app| {
             edit(app, |r: &mut ecr::Repository| {
-                r.image_tag_mutability = Some(ecr::ImageTagMutability::Mutable.into());
+                r.image_tag_mutability = Some(ecr::RepositoryImageTagMutability::Mutable.into());
             });
         },
     ),
@@ -414,7 +414,11 @@ const BROKEN: &[Break] = &[
         |app| {
             edit(app, |t: &mut ec2::LaunchTemplate| {
                 t.launch_template_data.network_interfaces = Some(
-                    vec![ec2::NetworkInterface::new().associate_public_ip_address(true)].into(),
+                    vec![
+                        ec2::LaunchTemplateNetworkInterface::new()
+                            .associate_public_ip_address(true),
+                    ]
+                    .into(),
                 );
             });
         },
@@ -445,7 +449,7 @@ const BROKEN: &[Break] = &[
         "AWS::ECR::Repository",
         |app| {
             edit(app, |r: &mut ecr::Repository| {
-                r.encryption_configuration = Some(ecr::EncryptionConfiguration::new(
+                r.encryption_configuration = Some(ecr::RepositoryEncryptionConfiguration::new(
                     ecr::EncryptionType::Aes256,
                 ));
             });
