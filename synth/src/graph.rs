@@ -328,7 +328,10 @@ impl Graph {
                 let servers: Vec<String> = if wire.outside {
                     let env = wire.server_path.split('/').next().unwrap_or_default();
                     let id = format!("external:{}", wire.server_path);
-                    let group = app.parent(wire.server).map(|p| app.id(p)).unwrap_or_default();
+                    let group = app
+                        .parent(wire.server)
+                        .map(|p| app.id(p))
+                        .unwrap_or_default();
                     nodes.entry(id.clone()).or_insert_with(|| Node {
                         id: id.clone(),
                         kind: NodeKind::External,

@@ -173,7 +173,11 @@ fn port_label(port: &NetworkPolicyPort) -> String {
 
 /// Whether an egress rule's `port` lets out traffic to `target`'s port `wanted` (a number,
 /// or a name the target's containers give a number).
-fn port_allows(port: &NetworkPolicyPort, wanted: &NetworkPolicyPort, target: &Workload<'_>) -> bool {
+fn port_allows(
+    port: &NetworkPolicyPort,
+    wanted: &NetworkPolicyPort,
+    target: &Workload<'_>,
+) -> bool {
     if port.protocol.as_deref().unwrap_or("TCP") != wanted.protocol.as_deref().unwrap_or("TCP") {
         return false;
     }
@@ -542,7 +546,7 @@ impl Flows {
         server: &Workload<'_>,
         port: Option<&NetworkPolicyPort>,
     ) -> bool {
-                let mut candidates: Vec<usize> = index
+        let mut candidates: Vec<usize> = index
             .get(&(client.env, client.namespace, "", ""))
             .cloned()
             .unwrap_or_default();
@@ -565,9 +569,7 @@ impl Flows {
             isolated = true;
             let allows = policy.spec.egress.iter().flatten().any(|rule| {
                 let peer_ok = rule.to.as_ref().is_none_or(|peers| {
-                    peers
-                        .iter()
-                        .any(|p| selects(p, &policy.namespace, server))
+                    peers.iter().any(|p| selects(p, &policy.namespace, server))
                 });
                 let port_ok = match (&rule.ports, port) {
                     (None, _) => true,
@@ -648,10 +650,7 @@ fn is_dns(rule: &NetworkPolicyEgressRule) -> bool {
             })
     });
     let ports_ok = rule.ports.as_ref().is_some_and(|ports| {
-        !ports.is_empty()
-            && ports
-                .iter()
-                .all(|p| p.port == Some(IntOrString::Int(53)))
+        !ports.is_empty() && ports.iter().all(|p| p.port == Some(IntOrString::Int(53)))
     });
     peers_ok && ports_ok
 }
