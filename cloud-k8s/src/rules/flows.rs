@@ -316,7 +316,7 @@ impl Flows {
                             .spec
                             .pod_selector
                             .as_ref()
-                            .is_none_or(|s| matches(s, Some(&w.labels)))
+                            .is_none_or(|s| matches(s, Some(w.labels)))
                 })
                 .collect();
             if selected.is_empty() {
@@ -440,7 +440,7 @@ impl Flows {
             let selector = &selector;
             for s in candidates(&route.env, Some(selector)) {
                 let w = &workloads[s];
-                if w.namespace == route.service_namespace && matches(selector, Some(&w.labels)) {
+                if w.namespace == route.service_namespace && matches(selector, Some(w.labels)) {
                     add(
                         End::Host {
                             env: route.env.clone(),
@@ -620,13 +620,13 @@ fn selects(peer: &NetworkPolicyPeer, policy_ns: &str, w: &Workload<'_>) -> bool 
     }
     let namespace_ok = match &peer.namespace_selector {
         None => w.namespace == policy_ns,
-        Some(s) => matches(s, Some(&namespace_labels(&w.namespace))),
+        Some(s) => matches(s, Some(&namespace_labels(w.namespace))),
     };
     namespace_ok
         && peer
             .pod_selector
             .as_ref()
-            .is_none_or(|s| matches(s, Some(&w.labels)))
+            .is_none_or(|s| matches(s, Some(w.labels)))
 }
 
 /// The labels of a namespace as a namespace selector sees them: its name (the program's
