@@ -949,13 +949,8 @@ fn print_report(
         }
     }
     for (path, text) in files {
-        if let Err(e) = std::fs::write(path, text) {
-            let _ = writeln!(
-                err,
-                "error: cannot write the report to {}: {e}",
-                path.display()
-            );
-            return EXIT_IO;
+        if let Err(code) = write_file(path, &text, "the report", err) {
+            return code;
         }
     }
     if report.destructive() > 0 {
@@ -1010,21 +1005,23 @@ fn graph(
         },
     };
     match path {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, text) {
-                let _ = writeln!(
-                    err,
-                    "error: cannot write the graph to {}: {e}",
-                    path.display()
-                );
-                return EXIT_IO;
-            }
-        }
+        Some(path) => write_file(path, &text, "the graph", err)
+            .err()
+            .unwrap_or(EXIT_OK),
         None => {
             let _ = out.write_all(text.as_bytes());
+            EXIT_OK
         }
     }
-    EXIT_OK
+}
+
+/// Writes `text` (`what` it is, for the message) to `path`, or says why not and gives the exit
+/// code.
+fn write_file(path: &Path, text: &str, what: &str, err: &mut dyn Write) -> Result<(), u8> {
+    std::fs::write(path, text).map_err(|e| {
+        let _ = writeln!(err, "error: cannot write {what} to {}: {e}", path.display());
+        EXIT_IO
+    })
 }
 
 fn diff(
