@@ -25,6 +25,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::LabelIndex;
 use super::network::matches;
 use crate::crd::gateway::HTTPRoute;
 use crate::labels::{COMPONENT, NAME};
@@ -38,6 +39,8 @@ const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
 pub struct Workload<'a> {
     /// The environment.
     pub env: &'a str,
+    /// The environment's index in the [`super::Checker`].
+    env_at: usize,
     /// The construct that emitted it (the number given to [`super::Checker::observe`]).
     pub construct: usize,
     /// Its namespace.
@@ -52,9 +55,12 @@ pub struct Workload<'a> {
 }
 
 impl<'a> Workload<'a> {
-    /// A workload's pods in environment `env`, with their `labels` and container `ports`.
+    /// A workload's pods in environment `env` (the checker's environment number `env_at`),
+    /// with their `labels` and container `ports`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         env: &'a str,
+        env_at: usize,
         construct: usize,
         namespace: &'a str,
         kind: &'a str,
@@ -64,6 +70,7 @@ impl<'a> Workload<'a> {
     ) -> Self {
         Workload {
             env,
+            env_at,
             construct,
             namespace,
             kind,
@@ -135,14 +142,14 @@ pub struct Topology<'a> {
 
 #[derive(Debug)]
 struct Policy {
-    env: String,
+    env: usize,
     namespace: String,
     spec: k8s_openapi::api::networking::v1::NetworkPolicySpec,
 }
 
 #[derive(Debug)]
 struct Route {
-    env: String,
+    env: usize,
     host: String,
     service: String,
     service_namespace: String,
@@ -154,7 +161,7 @@ struct Route {
 pub(crate) struct Flows {
     policies: Vec<Policy>,
     /// (environment, namespace, name) → the Service's selector.
-    services: HashMap<(String, String, String), BTreeMap<String, String>>,
+    services: HashMap<(usize, String, String), BTreeMap<String, String>>,
     routes: Vec<Route>,
 }
 
@@ -168,6 +175,35 @@ fn port_label(port: &NetworkPolicyPort) -> String {
         },
         Some(IntOrString::String(name)) => format!("{protocol} {name}"),
         None => format!("{protocol} any port"),
+    }
+}
+
+/// Flows from `from` to every workload of `to` on every port of a rule.
+fn admit(
+    flows: &mut BTreeSet<Flow>,
+    from: &End,
+    to: &[usize],
+    ports: &[(Option<&NetworkPolicyPort>, String)],
+) {
+    for &s in to {
+        for (_, label) in ports {
+            flows.insert(Flow {
+                from: from.clone(),
+                to: End::Pods(s),
+                port: label.clone(),
+            });
+        }
+    }
+}
+
+/// A rule's ports with their labels (one `any port` entry for a rule without ports), labelled
+/// once for every flow the rule allows.
+fn rule_ports(ports: Option<&[NetworkPolicyPort]>) -> Vec<(Option<&NetworkPolicyPort>, String)> {
+    match ports {
+        Some(ports) if !ports.is_empty() => {
+            ports.iter().map(|p| (Some(p), port_label(p))).collect()
+        }
+        _ => vec![(None, "any port".to_owned())],
     }
 }
 
@@ -202,16 +238,16 @@ fn port_allows(
 }
 
 impl Flows {
-    /// Records what the flows need from `obj`, emitted in environment `env` (the workloads
-    /// come from the [`super::Checker`]'s pods).
-    pub(crate) fn observe(&mut self, obj: &dyn Object, env: &str) {
+    /// Records what the flows need from `obj`, emitted in the checker's environment number
+    /// `env` (the workloads come from the [`super::Checker`]'s pods).
+    pub(crate) fn observe(&mut self, obj: &dyn Object, env: usize) {
         let any: &dyn Any = obj;
         let meta = obj.meta();
         let namespace = meta.namespace.clone().unwrap_or_default();
         if let Some(policy) = any.downcast_ref::<NetworkPolicy>() {
             if let Some(spec) = &policy.spec {
                 self.policies.push(Policy {
-                    env: env.to_owned(),
+                    env,
                     namespace,
                     spec: spec.clone(),
                 });
@@ -220,7 +256,7 @@ impl Flows {
             let selector = service.spec.as_ref().and_then(|s| s.selector.as_ref());
             if let (Some(name), Some(selector)) = (&meta.name, selector) {
                 self.services
-                    .insert((env.to_owned(), namespace, name.clone()), selector.clone());
+                    .insert((env, namespace, name.clone()), selector.clone());
             }
         } else if let Some(ingress) = any.downcast_ref::<Ingress>() {
             self.observe_ingress(ingress, env, &namespace);
@@ -236,7 +272,7 @@ impl Flows {
                 }
                 for host in &hosts {
                     self.routes.push(Route {
-                        env: env.to_owned(),
+                        env,
                         host: host.clone(),
                         service: backend.name.clone(),
                         service_namespace: backend
@@ -252,7 +288,7 @@ impl Flows {
         }
     }
 
-    fn observe_ingress(&mut self, ingress: &Ingress, env: &str, namespace: &str) {
+    fn observe_ingress(&mut self, ingress: &Ingress, env: usize, namespace: &str) {
         let Some(spec) = &ingress.spec else { return };
         let mut add = |host: &str, backend: &IngressBackend| {
             let Some(service) = &backend.service else {
@@ -267,7 +303,7 @@ impl Flows {
                 None => "any port".to_owned(),
             };
             self.routes.push(Route {
-                env: env.to_owned(),
+                env,
                 host: host.to_owned(),
                 service: service.name.clone(),
                 service_namespace: namespace.to_owned(),
@@ -285,38 +321,27 @@ impl Flows {
         }
     }
 
-    /// Every workload and every flow between them and the outside; see the
-    /// [module](self) documentation.
-    pub(crate) fn topology<'a>(&'a self, workloads: Vec<Workload<'a>>) -> Topology<'a> {
-        let mut index = WorkloadIndex::default();
-        let mut namespaces: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for (i, w) in workloads.iter().enumerate() {
-            index.by_env.entry(w.env).or_default().push(i);
-            namespaces.insert((w.env, w.namespace));
-            for (k, v) in w.labels {
-                index.by_label.entry((w.env, k, v)).or_default().push(i);
-            }
-        }
-        let candidates = |env: &str, selector: Option<&LabelSelector>| -> Vec<usize> {
-            index.candidates(env, selector).to_vec()
-        };
+    /// Every workload and every flow between them and the outside, in environments named by
+    /// `envs` (the checker's); see the [module](self) documentation.
+    pub(crate) fn topology<'a>(
+        &'a self,
+        envs: &[String],
+        workloads: Vec<Workload<'a>>,
+    ) -> Topology<'a> {
+        let index = LabelIndex::new(workloads.iter().map(|w| (w.env_at, w.labels)));
+        let namespaces: BTreeSet<(usize, &str)> =
+            workloads.iter().map(|w| (w.env_at, w.namespace)).collect();
+        let every_pod = LabelSelector::default();
         let egress = self.egress_index();
         let mut flows: BTreeSet<Flow> = BTreeSet::new();
-        let mut add = |from: End, to: End, port: String| {
-            flows.insert(Flow { from, to, port });
-        };
         for policy in &self.policies {
-            let env = policy.env.as_str();
-            let selected: Vec<usize> = candidates(env, policy.spec.pod_selector.as_ref())
-                .into_iter()
+            let env = policy.env;
+            let pod_selector = policy.spec.pod_selector.as_ref().unwrap_or(&every_pod);
+            let selected: Vec<usize> = index
+                .candidates(env, pod_selector)
                 .filter(|&i| {
                     let w = &workloads[i];
-                    w.namespace == policy.namespace
-                        && policy
-                            .spec
-                            .pod_selector
-                            .as_ref()
-                            .is_none_or(|s| matches(s, Some(w.labels)))
+                    w.namespace == policy.namespace && matches(pod_selector, Some(w.labels))
                 })
                 .collect();
             if selected.is_empty() {
@@ -325,64 +350,39 @@ impl Flows {
             let has = |kind: &str| policy.spec.policy_types.iter().flatten().any(|t| t == kind);
             if has("Ingress") {
                 for rule in policy.spec.ingress.iter().flatten() {
-                    let ports: Vec<Option<&NetworkPolicyPort>> = match &rule.ports {
-                        Some(ports) if !ports.is_empty() => ports.iter().map(Some).collect(),
-                        _ => vec![None],
-                    };
+                    let ports = rule_ports(rule.ports.as_deref());
                     let Some(peers) = &rule.from else {
-                        for &s in &selected {
-                            for port in &ports {
-                                add(
-                                    End::Range("*".into()),
-                                    End::Pods(s),
-                                    port.map_or_else(|| "any port".into(), port_label),
-                                );
-                            }
-                        }
+                        admit(&mut flows, &End::Range("*".into()), &selected, &ports);
                         continue;
                     };
                     for peer in peers {
                         if let Some(block) = &peer.ip_block {
-                            for &s in &selected {
-                                for port in &ports {
-                                    add(
-                                        End::Range(block.cidr.clone()),
-                                        End::Pods(s),
-                                        port.map_or_else(|| "any port".into(), port_label),
-                                    );
-                                }
-                            }
+                            admit(
+                                &mut flows,
+                                &End::Range(block.cidr.clone()),
+                                &selected,
+                                &ports,
+                            );
                             continue;
                         }
-                        let clients: Vec<usize> = candidates(env, peer.pod_selector.as_ref())
-                            .into_iter()
-                            .filter(|&c| selects(peer, &policy.namespace, &workloads[c]))
-                            .collect();
                         if let Some(outside) =
-                            self.outside_namespace(env, peer, &policy.namespace, &namespaces)
+                            outside_namespace(envs, env, peer, &policy.namespace, &namespaces)
                         {
-                            for &s in &selected {
-                                for port in &ports {
-                                    add(
-                                        outside.clone(),
-                                        End::Pods(s),
-                                        port.map_or_else(|| "any port".into(), port_label),
-                                    );
-                                }
-                            }
+                            admit(&mut flows, &outside, &selected, &ports);
                         }
-                        for &c in &clients {
-                            for &s in &selected {
-                                if c == s {
-                                    continue;
-                                }
-                                for port in &ports {
+                        let pods = peer.pod_selector.as_ref().unwrap_or(&every_pod);
+                        for c in index.candidates(env, pods) {
+                            if !selects(peer, &policy.namespace, &workloads[c]) {
+                                continue;
+                            }
+                            for &s in selected.iter().filter(|&&s| s != c) {
+                                for (port, label) in &ports {
                                     if self.lets_out(&egress, &workloads[c], &workloads[s], *port) {
-                                        add(
-                                            End::Pods(c),
-                                            End::Pods(s),
-                                            port.map_or_else(|| "any port".into(), port_label),
-                                        );
+                                        flows.insert(Flow {
+                                            from: End::Pods(c),
+                                            to: End::Pods(s),
+                                            port: label.clone(),
+                                        });
                                     }
                                 }
                             }
@@ -395,17 +395,15 @@ impl Flows {
                     if is_dns(rule) {
                         continue;
                     }
-                    let ports: Vec<String> = match &rule.ports {
-                        Some(ports) if !ports.is_empty() => ports.iter().map(port_label).collect(),
-                        _ => vec!["any port".into()],
-                    };
+                    let ports = rule_ports(rule.ports.as_deref());
                     let targets: Vec<End> = match &rule.to {
                         None => vec![End::Range("*".into())],
                         Some(peers) => peers
                             .iter()
                             .filter_map(|peer| match &peer.ip_block {
                                 Some(block) => Some(End::Range(block.cidr.clone())),
-                                None => self.outside_namespace(
+                                None => outside_namespace(
+                                    envs,
                                     env,
                                     peer,
                                     &policy.namespace,
@@ -416,8 +414,12 @@ impl Flows {
                     };
                     for target in targets {
                         for &s in &selected {
-                            for port in &ports {
-                                add(End::Pods(s), target.clone(), port.clone());
+                            for (_, label) in &ports {
+                                flows.insert(Flow {
+                                    from: End::Pods(s),
+                                    to: target.clone(),
+                                    port: label.clone(),
+                                });
                             }
                         }
                     }
@@ -426,29 +428,27 @@ impl Flows {
         }
         for route in &self.routes {
             let key = (
-                route.env.clone(),
+                route.env,
                 route.service_namespace.clone(),
                 route.service.clone(),
             );
-            let Some(selector) = self.services.get(&key) else {
+            let Some(labels) = self.services.get(&key) else {
                 continue;
             };
             let selector = LabelSelector {
-                match_labels: Some(selector.clone()),
+                match_labels: Some(labels.clone()),
                 ..Default::default()
             };
-            let selector = &selector;
-            for s in candidates(&route.env, Some(selector)) {
-                let w = &workloads[s];
-                if w.namespace == route.service_namespace && matches(selector, Some(w.labels)) {
-                    add(
-                        End::Host {
-                            env: route.env.clone(),
+            for s in index.candidates(route.env, &selector) {
+                if workloads[s].selected_by(&route.service_namespace, labels) {
+                    flows.insert(Flow {
+                        from: End::Host {
+                            env: envs[route.env].clone(),
                             host: route.host.clone(),
                         },
-                        End::Pods(s),
-                        route.port.clone(),
-                    );
+                        to: End::Pods(s),
+                        port: route.port.clone(),
+                    });
                 }
             }
         }
@@ -456,57 +456,6 @@ impl Flows {
             workloads,
             flows: flows.into_iter().collect(),
         }
-    }
-
-    /// The namespace outside the program a peer names: one named by its selector where the
-    /// program has no pods, or every namespace of a selector by other labels.
-    fn outside_namespace(
-        &self,
-        env: &str,
-        peer: &NetworkPolicyPeer,
-        policy_ns: &str,
-        namespaces: &BTreeSet<(&str, &str)>,
-    ) -> Option<End> {
-        let selector = peer.namespace_selector.as_ref()?;
-        let labels = selector.match_labels.clone().unwrap_or_default();
-        let name = match labels.get(NAMESPACE_NAME) {
-            Some(name) if labels.len() == 1 => {
-                if namespaces.contains(&(env, name.as_str())) || name == policy_ns {
-                    return None;
-                }
-                name.clone()
-            }
-            _ if labels.is_empty() && selector.match_expressions.is_none() => {
-                // Every namespace: the program's own pods are flows already; the rest is
-                // "any namespace".
-                "any namespace".to_owned()
-            }
-            _ => labels
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(","),
-        };
-        let name = match peer
-            .pod_selector
-            .as_ref()
-            .and_then(|s| s.match_labels.as_ref())
-        {
-            Some(pods) if !pods.is_empty() => {
-                let who = pods.get(NAME).cloned().unwrap_or_else(|| {
-                    pods.iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                });
-                format!("{name}: {who}")
-            }
-            _ => name,
-        };
-        Some(End::Namespace {
-            env: env.to_owned(),
-            name,
-        })
     }
 
     /// The policies isolating pods for egress, by environment, namespace and the first label
@@ -530,7 +479,7 @@ impl Flows {
                 .and_then(|s| s.match_labels.iter().flatten().next())
                 .map_or(("", ""), |(k, v)| (k.as_str(), v.as_str()));
             index
-                .entry((&policy.env, &policy.namespace, first.0, first.1))
+                .entry((policy.env, &policy.namespace, first.0, first.1))
                 .or_default()
                 .push(i);
         }
@@ -547,11 +496,11 @@ impl Flows {
         port: Option<&NetworkPolicyPort>,
     ) -> bool {
         let mut candidates: Vec<usize> = index
-            .get(&(client.env, client.namespace, "", ""))
+            .get(&(client.env_at, client.namespace, "", ""))
             .cloned()
             .unwrap_or_default();
         for (k, v) in client.labels {
-            let found = index.get(&(client.env, client.namespace, k.as_str(), v.as_str()));
+            let found = index.get(&(client.env_at, client.namespace, k.as_str(), v.as_str()));
             candidates.extend(found.into_iter().flatten());
         }
         candidates.sort_unstable();
@@ -589,29 +538,60 @@ impl Flows {
     }
 }
 
-/// Workloads (by index) by environment, and by environment and label.
-#[derive(Default)]
-struct WorkloadIndex<'a> {
-    by_env: HashMap<&'a str, Vec<usize>>,
-    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
-}
-
-impl WorkloadIndex<'_> {
-    /// The workloads of `env` a selector may select: those with its first `matchLabels` pair,
-    /// or every workload of `env` for a selector without one.
-    fn candidates<'s>(&'s self, env: &'s str, selector: Option<&'s LabelSelector>) -> &'s [usize] {
-        let first = selector.and_then(|s| s.match_labels.iter().flatten().next());
-        let list = match first {
-            Some((k, v)) => self.by_label.get(&(env, k.as_str(), v.as_str())),
-            None => self.by_env.get(env),
-        };
-        list.map_or(&[], Vec::as_slice)
-    }
+/// The namespace outside the program a peer names (in the checker's environment number
+/// `env`, named by `envs`): one named by its selector where the program has no pods, or every namespace of a selector by other labels.
+fn outside_namespace(
+    envs: &[String],
+    env: usize,
+    peer: &NetworkPolicyPeer,
+    policy_ns: &str,
+    namespaces: &BTreeSet<(usize, &str)>,
+) -> Option<End> {
+    let selector = peer.namespace_selector.as_ref()?;
+    let labels = selector.match_labels.clone().unwrap_or_default();
+    let name = match labels.get(NAMESPACE_NAME) {
+        Some(name) if labels.len() == 1 => {
+            if namespaces.contains(&(env, name.as_str())) || name == policy_ns {
+                return None;
+            }
+            name.clone()
+        }
+        _ if labels.is_empty() && selector.match_expressions.is_none() => {
+            // Every namespace: the program's own pods are flows already; the rest is
+            // "any namespace".
+            "any namespace".to_owned()
+        }
+        _ => labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    let name = match peer
+        .pod_selector
+        .as_ref()
+        .and_then(|s| s.match_labels.as_ref())
+    {
+        Some(pods) if !pods.is_empty() => {
+            let who = pods.get(NAME).cloned().unwrap_or_else(|| {
+                pods.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
+            format!("{name}: {who}")
+        }
+        _ => name,
+    };
+    Some(End::Namespace {
+        env: envs[env].clone(),
+        name,
+    })
 }
 
 /// Policies isolating pods for egress by (environment, namespace, key, value) of their pod
 /// selector's first label pair.
-type EgressIndex<'a> = HashMap<(&'a str, &'a str, &'a str, &'a str), Vec<usize>>;
+type EgressIndex<'a> = HashMap<(usize, &'a str, &'a str, &'a str), Vec<usize>>;
 
 /// Whether `peer`, in a policy of `policy_ns`, selects `w`'s pods.
 fn selects(peer: &NetworkPolicyPeer, policy_ns: &str, w: &Workload<'_>) -> bool {

@@ -340,7 +340,7 @@ impl Checker {
             self.observe_typed(typed, manifest.as_built(), &origin, &mut out);
             self.reach
                 .observe(typed, &origin.object, env, origin.construct);
-            self.flows.observe(typed, env);
+            self.flows.observe(typed, origin.env);
         }
         self.findings
             .extend(out.into_iter().map(|f| (construct, f)));
@@ -585,6 +585,7 @@ impl Checker {
             .map(|p| {
                 flows::Workload::new(
                     &self.envs[p.origin.env],
+                    p.origin.env,
                     p.origin.construct,
                     &p.namespace,
                     &p.kind,
@@ -594,7 +595,7 @@ impl Checker {
                 )
             })
             .collect();
-        self.flows.topology(workloads)
+        self.flows.topology(&self.envs, workloads)
     }
 
     /// Runs the rules that need every object, and returns every finding (with the construct
@@ -745,7 +746,7 @@ impl Checker {
 }
 
 /// Objects (by their index in a list) by environment and label, for [`Checker::finish`]'s
-/// selector checks.
+/// selector checks and the flows' workloads ([`flows`]).
 struct LabelIndex<'a> {
     /// Every object of each environment.
     by_env: HashMap<usize, Vec<usize>>,
